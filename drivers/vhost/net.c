@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The net device type: moves packets between a guest's RX/TX queues and a
+ * tap or macvtap socket.
+ *
+ * The virtio-net header is handled in one of two ways, as the owner
+ * negotiates: with VHOST_NET_F_VIRTIO_NET_HDR the device strips it on TX
+ * and writes a plain one on RX (the socket knows no header); without it the
+ * socket was opened with IFF_VNET_HDR and the header passes through
+ * untouched, offloads and all. Either way the device fills num_buffers.
+ *
+ * RX takes packets from the backend's ptr_ring in batches, so it knows a
+ * packet's length before it picks the guest buffers to receive it into,
+ * and hands the packet to the socket's recvmsg through msg_control.
+ */
+
+#include <linux/file.h>
+#include <linux/if_tap.h>
+#include <linux/if_tun.h>
+#include <linux/net.h>
+#include <linux/nospec.h>
+#include <linux/ptr_ring.h>
+#include <linux/skb_array.h>
+#include <linux/slab.h>
+#include <linux/virtio_net.h>
+#include <net/xdp.h>
+
+#include "dev.h"
+#include "net.h"
+
+#define VA_NET_FEATURES	(VA_DEV_FEATURES |				\
+			 (1ULL << VHOST_NET_F_VIRTIO_NET_HDR) |		\
+			 (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+
+/* No IOTLB: there are no backend features to offer. */
+#define VA_NET_BACKEND_FEATURES	0ULL
+
+/*
+ * Work one queue does per pass before the worker turns to the others:
+ * a flooding queue cannot starve its twin or another device.
+ */
+#define VA_NET_WEIGHT_PKTS	256
+#define VA_NET_WEIGHT_BYTES	0x80000
+
+/* Packets taken from the backend's ring at once. */
+#define VA_NET_RX_BATCH		64
+
+enum {
+	VA_NET_VQ_RX,
+	VA_NET_VQ_TX,
+	VA_NET_VQ_MAX,
+};
+
+/* Packets taken from the backend's ring, not yet received by the guest. */
+struct va_net_rxq {
+	void *queue[VA_NET_RX_BATCH];
+	unsigned int head;
+	unsigned int tail;
+};
+
+struct va_net_vq {
+	struct va_vq vq;
+	/* Backend readable (RX) or writable again (TX). */
+	struct va_poll sock_poll;
+	/* RX only, under vq.mutex: the backend's packet ring and our batch. */
+	struct ptr_ring *rx_ring;
+	struct va_net_rxq rxq;
+};
+
+struct va_net {
+	struct va_dev dev;
+	struct va_net_vq vqs[VA_NET_VQ_MAX];
+	struct va_vq *vq_ptrs[VA_NET_VQ_MAX];
+};
+
+/* Header the device handles, and header the socket handles. */
+static void va_net_hdr_lens(const struct va_vq *vq, size_t *dev_hlen,
+			    size_t *sock_hlen)
+{
+	size_t len = sizeof(struct virtio_net_hdr);
+
+	if (va_vq_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF) ||
+	    va_vq_has_feature(vq, VIRTIO_F_VERSION_1))
+		len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	if (va_vq_has_feature(vq, VHOST_NET_F_VIRTIO_NET_HDR)) {
+		*dev_hlen = len;
+		*sock_hlen = 0;
+	} else {
+		*dev_hlen = 0;
+		*sock_hlen = len;
+	}
+}
+
+static bool va_net_exceeds_weight(unsigned int pkts, size_t bytes)
+{
+	return pkts >= VA_NET_WEIGHT_PKTS || bytes >= VA_NET_WEIGHT_BYTES;
+}
+
+static void va_net_handle_tx(struct va_net_vq *nvq)
+{
+	struct va_vq *vq = &nvq->vq;
+	struct va_chain chain = {
+		.iov = vq->iov,
+		.iov_max = VA_VQ_IOV_MAX,
+	};
+	unsigned int pkts = 0, drops = 0;
+	size_t dev_hlen, sock_hlen, total = 0;
+	struct socket *sock;
+
+	mutex_lock(&vq->mutex);
+	sock = vq->backend;
+	if (!sock || vq->broken)
+		goto out;
+	va_net_hdr_lens(vq, &dev_hlen, &sock_hlen);
+	va_poll_stop(&nvq->sock_poll);
+	va_ring_disable_notify(&vq->ring);
+
+	for (;;) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		size_t len;
+		int err;
+
+		switch (va_ring_fetch(&vq->ring, &chain)) {
+		case VA_FETCH_EMPTY:
+			if (unlikely(va_ring_enable_notify(&vq->ring))) {
+				va_ring_disable_notify(&vq->ring);
+				continue;
+			}
+			goto done;
+		case VA_FETCH_BROKEN:
+			va_vq_break(vq, VA_VQ_ERR_RING);
+			goto done;
+		case VA_FETCH_BAD_CHAIN:
+			goto bad_chain;
+		case VA_FETCH_CHAIN:
+			break;
+		}
+
+		len = iov_length(vq->iov, chain.out);
+		/* TX buffers are read-only, and hold at least the header. */
+		if (chain.in || len < dev_hlen)
+			goto bad_chain;
+		iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov, chain.out,
+			      len);
+		iov_iter_advance(&msg.msg_iter, dev_hlen);
+		len -= dev_hlen;
+
+		err = sock->ops->sendmsg(sock, &msg, len);
+		if (unlikely(err < 0)) {
+			if (err == -EAGAIN || err == -ENOMEM || err == -ENOBUFS) {
+				/* Retry this one when the socket has room. */
+				va_ring_unfetch(&vq->ring, 1);
+				va_poll_start(&nvq->sock_poll, sock->file);
+				goto done;
+			}
+			/* The backend refused the frame: drop it. */
+			drops++;
+		} else {
+			pkts++;
+			total += len;
+		}
+		va_vq_add_used(vq, chain.head, 0);
+		if (unlikely(va_net_exceeds_weight(pkts + drops, total))) {
+			va_work_queue(&vq->dev->worker, &nvq->sock_poll.work);
+			goto done;
+		}
+		continue;
+
+bad_chain:
+		/* Drop the packet, give its buffers back, keep the queue. */
+		va_vq_add_used(vq, chain.head, 0);
+		va_vq_error(vq, VA_VQ_ERR_CHAIN);
+		drops++;
+	}
+done:
+	va_vq_flush_used(vq);
+	va_vq_count(vq, pkts, total, drops);
+out:
+	mutex_unlock(&vq->mutex);
+}
+
+/* Length of the next packet in the backend, 0 when there is none. */
+static size_t va_net_rx_peek(struct va_net_vq *nvq)
+{
+	struct va_net_rxq *q = &nvq->rxq;
+	void *ptr;
+
+	if (q->head == q->tail) {
+		q->head = 0;
+		q->tail = ptr_ring_consume_batched(nvq->rx_ring, q->queue,
+						   VA_NET_RX_BATCH);
+		if (!q->tail)
+			return 0;
+	}
+	ptr = q->queue[q->head];
+	if (tun_is_xdp_frame(ptr))
+		return tun_ptr_to_xdp(ptr)->len;
+	return __skb_array_len_with_tag(ptr);
+}
+
+static void *va_net_rx_consume(struct va_net_vq *nvq)
+{
+	return nvq->rxq.queue[nvq->rxq.head++];
+}
+
+/* Put the packets we took but did not receive back into the backend. */
+static void va_net_rx_unconsume(struct va_net_vq *nvq)
+{
+	struct va_net_rxq *q = &nvq->rxq;
+
+	if (q->head != q->tail)
+		ptr_ring_unconsume(nvq->rx_ring, q->queue + q->head,
+				   q->tail - q->head, tun_ptr_free);
+	q->head = 0;
+	q->tail = 0;
+}
+
+/* Return @n gathered chains to the guest unused, plus a bad one. */
+static void va_net_rx_bad_chain(struct va_vq *vq, unsigned int n, u16 head)
+{
+	struct vring_used_elem *heads = va_vq_used_tail(vq);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		heads[i].len = 0;
+	va_ring_used_elem(&vq->ring, &heads[n], head, 0);
+	va_vq_used_commit(vq, n + 1);
+	va_vq_error(vq, VA_VQ_ERR_CHAIN);
+}
+
+/*
+ * Gather guest buffers for a packet of @datalen bytes: as many chains as it
+ * takes with mergeable buffers, one otherwise. Their used entries are
+ * written at va_vq_used_tail(), not yet committed. Returns the number of
+ * chains, 0 when the guest has too few buffers now, -E2BIG when the packet
+ * can never fit (the buffers are given back for the next one), -EAGAIN
+ * after a bad chain was handed back (try again), -EIO when the ring broke.
+ */
+static int va_net_get_rx_bufs(struct va_vq *vq, size_t datalen,
+			      unsigned int quota, unsigned int *iovcount,
+			      unsigned int *nlog)
+{
+	struct vring_used_elem *heads = va_vq_used_tail(vq);
+	bool logging = va_vq_logging(vq);
+	unsigned int seg = 0, logs = 0, headcount = 0;
+	s64 remain = datalen;
+	struct va_chain c;
+	size_t len = 0;
+
+	while (remain > 0 && headcount < quota) {
+		if (seg >= VA_VQ_IOV_MAX)
+			break;
+		c.iov = vq->iov + seg;
+		c.iov_max = VA_VQ_IOV_MAX - seg;
+		c.log = logging ? vq->log + logs : NULL;
+		c.log_max = VA_VQ_IOV_MAX - logs;
+
+		switch (va_ring_fetch(&vq->ring, &c)) {
+		case VA_FETCH_EMPTY:
+			va_ring_unfetch(&vq->ring, headcount);
+			return 0;
+		case VA_FETCH_BROKEN:
+			va_ring_unfetch(&vq->ring, headcount);
+			va_vq_break(vq, VA_VQ_ERR_RING);
+			return -EIO;
+		case VA_FETCH_BAD_CHAIN:
+			va_net_rx_bad_chain(vq, headcount, c.head);
+			return -EAGAIN;
+		case VA_FETCH_CHAIN:
+			break;
+		}
+		/* RX buffers are write-only. */
+		if (c.out || !c.in) {
+			va_net_rx_bad_chain(vq, headcount, c.head);
+			return -EAGAIN;
+		}
+		len = iov_length(c.iov, c.in);
+		va_ring_used_elem(&vq->ring, &heads[headcount], c.head, len);
+		headcount++;
+		remain -= len;
+		seg += c.in;
+		logs += c.nlog;
+	}
+	if (remain > 0) {
+		va_ring_unfetch(&vq->ring, headcount);
+		return -E2BIG;
+	}
+	/* The last buffer is filled only in part. */
+	va_ring_used_elem(&vq->ring, &heads[headcount - 1],
+			  __virtio32_to_cpu(vq->ring.le, heads[headcount - 1].id),
+			  len + remain);
+	*iovcount = seg;
+	*nlog = logs;
+	return headcount;
+}
+
+/* Write the parts of the header that are the device's to fill. */
+static int va_net_rx_fill_hdr(struct va_vq *vq, struct iov_iter *hdr_iter,
+			      size_t dev_hlen, u16 num_buffers)
+{
+	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	__virtio16 nb;
+
+	if (dev_hlen) {
+		if (copy_to_iter(&hdr, sizeof(hdr), hdr_iter) != sizeof(hdr))
+			return -EFAULT;
+	} else {
+		/* The socket wrote the header; skip to num_buffers. */
+		iov_iter_advance(hdr_iter, sizeof(hdr));
+	}
+	if (!va_vq_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF) &&
+	    !va_vq_has_feature(vq, VIRTIO_F_VERSION_1))
+		return 0;
+	nb = __cpu_to_virtio16(vq->ring.le, num_buffers);
+	if (copy_to_iter(&nb, sizeof(nb), hdr_iter) != sizeof(nb))
+		return -EFAULT;
+	return 0;
+}
+
+static void va_net_handle_rx(struct va_net_vq *nvq)
+{
+	struct va_vq *vq = &nvq->vq;
+	unsigned int quota, pkts = 0, drops = 0;
+	size_t dev_hlen, sock_hlen, total = 0;
+	struct socket *sock;
+
+	mutex_lock(&vq->mutex);
+	sock = vq->backend;
+	if (!sock || vq->broken)
+		goto out;
+	va_net_hdr_lens(vq, &dev_hlen, &sock_hlen);
+	quota = va_vq_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF) ?
+		VA_VQ_IOV_MAX : 1;
+	/* We look at the socket ourselves until it is empty. */
+	va_poll_stop(&nvq->sock_poll);
+	va_ring_disable_notify(&vq->ring);
+
+	for (;;) {
+		struct msghdr msg = { };
+		struct iov_iter hdr_iter;
+		unsigned int in, nlog;
+		size_t sock_len, len;
+		int headcount, err;
+
+		sock_len = va_net_rx_peek(nvq);
+		if (!sock_len) {
+			va_poll_start(&nvq->sock_poll, sock->file);
+			break;
+		}
+		sock_len += sock_hlen;
+		len = sock_len + dev_hlen;
+
+		headcount = va_net_get_rx_bufs(vq, len, quota, &in, &nlog);
+		if (headcount == -EAGAIN) {
+			drops++;
+			continue;
+		}
+		if (headcount == -E2BIG) {
+			/* Larger than the guest can take: drop it. */
+			tun_ptr_free(va_net_rx_consume(nvq));
+			drops++;
+			continue;
+		}
+		if (headcount < 0)
+			break;
+		if (!headcount) {
+			/* Out of buffers: wait for the guest's kick. */
+			if (unlikely(va_ring_enable_notify(&vq->ring))) {
+				va_ring_disable_notify(&vq->ring);
+				continue;
+			}
+			break;
+		}
+
+		iov_iter_init(&msg.msg_iter, ITER_DEST, vq->iov, in, len);
+		hdr_iter = msg.msg_iter;
+		iov_iter_advance(&msg.msg_iter, dev_hlen);
+		msg.msg_control = va_net_rx_consume(nvq);
+		err = sock->ops->recvmsg(sock, &msg, sock_len,
+					 MSG_DONTWAIT | MSG_TRUNC);
+		if (unlikely(err != sock_len)) {
+			/* The backend dropped it (or went away). */
+			va_ring_unfetch(&vq->ring, headcount);
+			drops++;
+			continue;
+		}
+		if (va_net_rx_fill_hdr(vq, &hdr_iter, dev_hlen, headcount)) {
+			va_ring_unfetch(&vq->ring, headcount);
+			va_vq_break(vq, VA_VQ_ERR_MEMORY);
+			break;
+		}
+		va_vq_used_commit(vq, headcount);
+		if (unlikely(va_vq_logging(vq)))
+			va_vq_log_write(vq, vq->log, nlog, len);
+		pkts++;
+		total += len;
+		if (unlikely(va_net_exceeds_weight(pkts + drops, total))) {
+			va_work_queue(&vq->dev->worker, &nvq->sock_poll.work);
+			break;
+		}
+	}
+	va_vq_flush_used(vq);
+	va_vq_count(vq, pkts, total, drops);
+out:
+	mutex_unlock(&vq->mutex);
+}
+
+static void va_net_rx_kick(struct va_vq *vq)
+{
+	va_net_handle_rx(container_of(vq, struct va_net_vq, vq));
+}
+
+static void va_net_tx_kick(struct va_vq *vq)
+{
+	va_net_handle_tx(container_of(vq, struct va_net_vq, vq));
+}
+
+static void va_net_rx_sock_ready(struct va_work *work)
+{
+	va_net_handle_rx(container_of(work, struct va_net_vq, sock_poll.work));
+}
+
+static void va_net_tx_sock_ready(struct va_work *work)
+{
+	va_net_handle_tx(container_of(work, struct va_net_vq, sock_poll.work));
+}
+
+struct va_net *va_net_create(void)
+{
+	static const va_vq_fn_t kick[VA_NET_VQ_MAX] = {
+		[VA_NET_VQ_RX] = va_net_rx_kick,
+		[VA_NET_VQ_TX] = va_net_tx_kick,
+	};
+	struct va_net *n;
+	unsigned int i;
+	int ret;
+
+	n = kvzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
+	if (!n)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < VA_NET_VQ_MAX; i++)
+		n->vq_ptrs[i] = &n->vqs[i].vq;
+	ret = va_dev_init(&n->dev, n->vq_ptrs, VA_NET_VQ_MAX, kick);
+	if (ret) {
+		kvfree(n);
+		return ERR_PTR(ret);
+	}
+	va_poll_init(&n->vqs[VA_NET_VQ_RX].sock_poll, va_net_rx_sock_ready,
+		     EPOLLIN, &n->dev.worker);
+	va_poll_init(&n->vqs[VA_NET_VQ_TX].sock_poll, va_net_tx_sock_ready,
+		     EPOLLOUT, &n->dev.worker);
+	return n;
+}
+
+/* Take the socket off a queue; caller holds vq->mutex. */
+static struct socket *va_net_detach(struct va_net_vq *nvq)
+{
+	struct socket *sock = nvq->vq.backend;
+
+	if (!sock)
+		return NULL;
+	va_poll_stop(&nvq->sock_poll);
+	va_vq_flush_used(&nvq->vq);
+	if (nvq->rx_ring)
+		va_net_rx_unconsume(nvq);
+	nvq->rx_ring = NULL;
+	nvq->vq.backend = NULL;
+	return sock;
+}
+
+static void va_net_put_socket(struct socket *sock)
+{
+	if (sock)
+		fput(sock->file);
+}
+
+/* The tap or macvtap socket behind @fd, with a reference on its file. */
+static struct socket *va_net_get_socket(int fd)
+{
+	struct file *file = fget(fd);
+	struct socket *sock;
+
+	if (!file)
+		return ERR_PTR(-ENOTSOCK);
+	sock = tun_get_socket(file);
+	if (!IS_ERR(sock))
+		return sock;
+	sock = tap_get_socket(file);
+	if (!IS_ERR(sock))
+		return sock;
+	fput(file);
+	return ERR_PTR(-ENOTSOCK);
+}
+
+static struct ptr_ring *va_net_get_ring(struct file *file)
+{
+	struct ptr_ring *ring = tun_get_tx_ring(file);
+
+	if (!IS_ERR(ring))
+		return ring;
+	ring = tap_get_ptr_ring(file);
+	return IS_ERR(ring) ? NULL : ring;
+}
+
+static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
+{
+	struct va_dev *d = &n->dev;
+	struct socket *sock = NULL, *old = NULL;
+	struct va_net_vq *nvq;
+	struct va_vq *vq;
+	long ret;
+
+	mutex_lock(&d->mutex);
+	ret = va_dev_check_owner(d);
+	if (ret)
+		goto out_unlock_dev;
+	if (index >= VA_NET_VQ_MAX) {
+		ret = -ENOBUFS;
+		goto out_unlock_dev;
+	}
+	nvq = &n->vqs[array_index_nospec(index, VA_NET_VQ_MAX)];
+	vq = &nvq->vq;
+
+	if (fd != VHOST_FILE_UNBIND) {
+		sock = va_net_get_socket(fd);
+		if (IS_ERR(sock)) {
+			ret = PTR_ERR(sock);
+			goto out_unlock_dev;
+		}
+	}
+
+	mutex_lock(&vq->mutex);
+	if (sock && sock == vq->backend) {
+		/* Same socket again: nothing changes. */
+		mutex_unlock(&vq->mutex);
+		goto out_put_sock;
+	}
+	if (sock) {
+		ret = va_vq_start(vq);
+		if (ret)
+			goto out_unlock_vq;
+	}
+	old = va_net_detach(nvq);
+	if (sock) {
+		vq->backend = sock;
+		if (index == VA_NET_VQ_RX)
+			nvq->rx_ring = va_net_get_ring(sock->file);
+		ret = va_poll_start(&nvq->sock_poll, sock->file);
+		if (ret) {
+			/* The tap has no device behind it any more. */
+			va_net_detach(nvq);
+			goto out_unlock_vq;
+		}
+		sock = NULL;	/* the queue holds the reference now */
+	}
+	mutex_unlock(&vq->mutex);
+	mutex_unlock(&d->mutex);
+	va_net_put_socket(old);
+	return 0;
+
+out_unlock_vq:
+	mutex_unlock(&vq->mutex);
+out_put_sock:
+	va_net_put_socket(sock);
+out_unlock_dev:
+	mutex_unlock(&d->mutex);
+	va_net_put_socket(old);
+	return ret;
+}
+
+static long va_net_reset_owner(struct va_net *n)
+{
+	struct socket *old[VA_NET_VQ_MAX] = { };
+	struct va_dev *d = &n->dev;
+	unsigned int i;
+	long ret;
+
+	mutex_lock(&d->mutex);
+	ret = va_dev_check_owner(d);
+	if (ret)
+		goto out_unlock;
+	for (i = 0; i < VA_NET_VQ_MAX; i++) {
+		mutex_lock(&n->vqs[i].vq.mutex);
+		old[i] = va_net_detach(&n->vqs[i]);
+		mutex_unlock(&n->vqs[i].vq.mutex);
+	}
+	ret = va_dev_reset_owner(d);
+out_unlock:
+	mutex_unlock(&d->mutex);
+	for (i = 0; i < VA_NET_VQ_MAX; i++)
+		va_net_put_socket(old[i]);
+	return ret;
+}
+
+void va_net_destroy(struct va_net *n)
+{
+	struct socket *old[VA_NET_VQ_MAX];
+	unsigned int i;
+
+	mutex_lock(&n->dev.mutex);
+	for (i = 0; i < VA_NET_VQ_MAX; i++) {
+		mutex_lock(&n->vqs[i].vq.mutex);
+		old[i] = va_net_detach(&n->vqs[i]);
+		mutex_unlock(&n->vqs[i].vq.mutex);
+	}
+	mutex_unlock(&n->dev.mutex);
+	va_dev_cleanup(&n->dev);
+	for (i = 0; i < VA_NET_VQ_MAX; i++)
+		va_net_put_socket(old[i]);
+	kvfree(n);
+}
+
+static long va_net_set_features(struct va_net *n, u64 features)
+{
+	long ret;
+
+	if (features & ~VA_NET_FEATURES)
+		return -EOPNOTSUPP;
+	mutex_lock(&n->dev.mutex);
+	ret = va_dev_set_features(&n->dev, features);
+	mutex_unlock(&n->dev.mutex);
+	return ret;
+}
+
+long va_net_ioctl(struct va_net *n, unsigned int cmd, void __user *argp)
+{
+	u64 __user *featurep = argp;
+	struct vhost_vring_file backend;
+	u64 features;
+
+	switch (cmd) {
+	case VHOST_NET_SET_BACKEND:
+		if (copy_from_user(&backend, argp, sizeof(backend)))
+			return -EFAULT;
+		return va_net_set_backend(n, backend.index, backend.fd);
+	case VHOST_GET_FEATURES:
+		features = VA_NET_FEATURES;
+		return copy_to_user(featurep, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_SET_FEATURES:
+		if (copy_from_user(&features, featurep, sizeof(features)))
+			return -EFAULT;
+		return va_net_set_features(n, features);
+	case VHOST_GET_BACKEND_FEATURES:
+		features = VA_NET_BACKEND_FEATURES;
+		return copy_to_user(featurep, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_SET_BACKEND_FEATURES:
+		if (copy_from_user(&features, featurep, sizeof(features)))
+			return -EFAULT;
+		return features & ~VA_NET_BACKEND_FEATURES ? -EOPNOTSUPP : 0;
+	case VHOST_RESET_OWNER:
+		return va_net_reset_owner(n);
+	default:
+		return va_dev_ioctl(&n->dev, cmd, argp);
+	}
+}
