@@ -66,7 +66,7 @@ int va_worker_start(struct va_worker *w, struct mm_struct *mm, pid_t owner)
 
 	init_llist_head(&w->work_list);
 	w->mm = mm;
-	task = kthread_create(va_worker_fn, w, "vhost-accel-%d", owner);
+	task = kthread_create(va_worker_fn, w, "vaccel-%d", owner);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
 
