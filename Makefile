@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vhost-accel: out-of-tree vhost-net compatible accelerator.
+#
+#   make                  build drivers/vhost/vhost_accel.ko for KVER (or KDIR)
+#   make install          modules_install + depmod for that kernel
+#   make dkms-install     copy the source to /usr/src and register it with DKMS
+#   make check            install test dependencies, run every test in QEMU on
+#                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict)
+#   make demo             boot a test VM and run tests/demo.sh on its console
+#   make style            checkpatch.pl on the module and uapi sources
+#   make C=1 / C=2        sparse, passed through to kbuild
+#   make clean
+
+KVER_USER := $(KVER)
+KDIR_USER := $(KDIR)
+ifeq ($(KDIR),)
+ifeq ($(KVER),)
+# uname -r if its headers are installed, else the newest kernel that has them.
+KVER := $(shell r=$$(uname -r); \
+	if [ -d /lib/modules/$$r/build ]; then echo $$r; \
+	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4; fi)
+endif
+KDIR := /lib/modules/$(KVER)/build
+else
+ifeq ($(KVER),)
+# Debian's kernel.release holds the upstream version; utsrelease.h has uname -r.
+KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+endif
+endif
+
+DEPMOD ?= depmod
+INSTALL_MOD_PATH ?=
+PREFIX ?= /usr
+DESTDIR ?=
+BUILD ?= $(CURDIR)/tests/.build
+CHECKPATCH ?= $(BUILD)/checkpatch/scripts/checkpatch.pl
+CHECKPATCH_FLAGS ?= --no-tree --show-types
+LINUX_SOURCE_TARBALL ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.1.tar.xz /usr/src/linux-source-6.1*.tar.xz)))
+STYLE_FILES ?= $(wildcard drivers/vhost/*.[ch] include/uapi/linux/*.h)
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' dkms.conf 2>/dev/null)
+
+# make check: the primary kernel runs every case, the second a subset.
+KVER_PRIMARY ?= $(shell ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+KVER_SECOND ?= $(shell ls -d /lib/modules/6.12.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+TESTS ?=
+TESTS_SECOND ?= build vadriver dpdk
+
+MODULE := drivers/vhost/vhost_accel.ko
+
+all: module
+
+kdir-check:
+	@if [ ! -e "$(KDIR)/Makefile" ]; then \
+		if [ -n "$(KDIR_USER)" ]; then \
+			echo "error: KDIR=$(KDIR) is not a kernel build tree (it has no Makefile)." >&2; \
+		elif [ -z "$(KVER)" ]; then \
+			echo "error: no kernel headers: no /lib/modules/*/build exists." >&2; \
+		else \
+			echo "error: no kernel headers for $(KVER): $(KDIR) does not exist." >&2; \
+		fi; \
+		echo "Install headers (Debian: apt-get install linux-headers-amd64, or the" >&2; \
+		echo "linux-headers-<release> package of the kernel you build for)," >&2; \
+		echo "or point KDIR= at a configured kernel build tree." >&2; \
+		exit 1; \
+	fi
+	@echo "building against $(KVER) ($(KDIR))"
+
+module: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/vhost modules
+
+clean:
+	@if [ -e "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/vhost clean; \
+	else \
+		rm -f drivers/vhost/*.o drivers/vhost/*.ko drivers/vhost/*.mod drivers/vhost/*.mod.c \
+			drivers/vhost/.*.cmd drivers/vhost/modules.order drivers/vhost/Module.symvers; \
+	fi
+	@if [ -e tests/vadriver/Makefile ]; then $(MAKE) -C tests/vadriver clean; fi
+	@if [ -e tools/vhostctl/Makefile ]; then $(MAKE) -C tools/vhostctl clean; fi
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/vhost \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
+	$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
+
+DKMS_SRC = $(DESTDIR)/usr/src/vhost-accel-$(DKMS_VERSION)
+dkms-install:
+	@[ -n "$(DKMS_VERSION)" ] || { echo "error: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	install -d $(DKMS_SRC)/drivers/vhost $(DKMS_SRC)/include/uapi/linux
+	install -m 644 Makefile dkms.conf LICENSE $(DKMS_SRC)/
+	install -m 644 drivers/vhost/Kbuild drivers/vhost/*.[ch] $(DKMS_SRC)/drivers/vhost/
+	install -m 644 include/uapi/linux/*.h $(DKMS_SRC)/include/uapi/linux/
+	@echo "now: dkms add vhost-accel/$(DKMS_VERSION) && dkms install vhost-accel/$(DKMS_VERSION)"
+
+tools:
+	@if [ -e tests/vadriver/Makefile ]; then $(MAKE) -C tests/vadriver; fi
+	@if [ -e tools/vhostctl/Makefile ]; then $(MAKE) -C tools/vhostctl; fi
+
+deps:
+	scripts/install-deps base
+
+check:
+	scripts/install-deps base second-kernel
+	MAKE="$(MAKE)" VA_KVER_ONLY="$(KVER_USER)" TESTS="$(TESTS)" \
+	VA_KVER_PRIMARY="$(KVER_PRIMARY)" VA_KVER_SECOND="$(KVER_SECOND)" \
+	VA_TESTS_SECOND="$(TESTS_SECOND)" tests/vm/check
+
+demo: deps
+	$(MAKE) module KVER=$(KVER_PRIMARY)
+	$(MAKE) tools
+	tests/vm/run --kver $(KVER_PRIMARY) tests/demo.sh
+
+$(CHECKPATCH):
+	@[ -n "$(LINUX_SOURCE_TARBALL)" ] || { \
+		echo "error: no /usr/src/linux-source-6.1.tar.xz: run scripts/install-deps style" >&2; exit 1; }
+	@echo "extracting checkpatch.pl from $(LINUX_SOURCE_TARBALL)"
+	@mkdir -p $(BUILD)/checkpatch
+	tar -C $(BUILD)/checkpatch --strip-components=1 --wildcards -xJf $(LINUX_SOURCE_TARBALL) \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	@touch $@
+
+style:
+	scripts/install-deps style
+	$(MAKE) $(CHECKPATCH)
+	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(STYLE_FILES)
+
+.PHONY: all module kdir-check clean install dkms-install tools deps check demo style
