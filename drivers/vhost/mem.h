@@ -7,6 +7,7 @@
 #ifndef _VHOST_ACCEL_MEM_H
 #define _VHOST_ACCEL_MEM_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 
@@ -14,7 +15,7 @@ struct vhost_memory;
 
 /* Guest pages as the dirty log counts them: one bit per 4 KiB. */
 #define VA_LOG_PAGE_SHIFT	12
-#define VA_LOG_PAGE_SIZE	(1ULL << VA_LOG_PAGE_SHIFT)
+#define VA_LOG_PAGE_SIZE	BIT_ULL(VA_LOG_PAGE_SHIFT)
 
 struct va_mem_region {
 	u64 gpa;	/* first guest physical address */

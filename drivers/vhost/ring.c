@@ -278,6 +278,7 @@ int va_ring_add_used_n(struct va_ring *r, const struct vring_used_elem *elems,
 	if (put_user(__cpu_to_virtio16(r->le, r->last_used_idx + n),
 		     &r->used->idx))
 		return -EFAULT;
+	/* The index before the log bit that tells migration to copy it. */
 	smp_wmb();
 	ret = va_ring_log_used(r, &r->used->idx, sizeof(r->used->idx));
 	if (ret)
@@ -314,7 +315,8 @@ bool va_ring_should_notify(struct va_ring *r)
 
 	old = r->signalled_used;
 	valid = r->signalled_used_valid;
-	new = r->signalled_used = r->last_used_idx;
+	new = r->last_used_idx;
+	r->signalled_used = new;
 	r->signalled_used_valid = true;
 	if (unlikely(!valid))
 		return true;

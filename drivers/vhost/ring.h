@@ -69,8 +69,8 @@ struct va_chain {
 enum va_fetch {
 	VA_FETCH_EMPTY = 0,		/* nothing available */
 	VA_FETCH_CHAIN,			/* a chain, in the va_chain */
-	VA_FETCH_BAD_CHAIN,		/* a chain that breaks the rules: consumed,
-					 * its head must go back unused (len 0) */
+	/* A chain that breaks the rules: consumed, to go back with len 0. */
+	VA_FETCH_BAD_CHAIN,
 	VA_FETCH_BROKEN,		/* the ring itself is unusable */
 };
 

@@ -43,8 +43,12 @@ static int va_worker_fn(void *data)
 		/* Oldest first: llist pushes at the head. */
 		node = llist_reverse_order(node);
 		llist_for_each_entry_safe(work, next, node, node) {
-			/* From here on a new event queues the work again. */
 			clear_bit(VA_WORK_QUEUED, &work->flags);
+			/*
+			 * From here on a new event queues the work again; the
+			 * barrier orders the clear before fn reads the state
+			 * that event published.
+			 */
 			smp_mb__after_atomic();
 			work->fn(work);
 			cond_resched();
