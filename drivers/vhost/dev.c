@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -698,4 +699,25 @@ void va_vq_count(struct va_vq *vq, u64 packets, u64 bytes, u64 drops)
 	vq->stats.bytes += bytes;
 	vq->stats.drops += drops;
 	u64_stats_update_end(&vq->stats.syncp);
+}
+
+/*
+ * Spin up to the queue's busyloop timeout (VHOST_SET_VRING_BUSYLOOP_TIMEOUT)
+ * until @ready says there is work: under steady traffic that is cheaper
+ * than going to sleep and being woken. Gives up as soon as another task
+ * wants the CPU. Caller holds vq->mutex.
+ */
+bool va_vq_busy_poll(struct va_vq *vq, bool (*ready)(struct va_vq *vq))
+{
+	u64 end;
+
+	if (!vq->busyloop_timeout)
+		return false;
+	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
+	while (!need_resched() && local_clock() < end) {
+		if (ready(vq))
+			return true;
+		cpu_relax();
+	}
+	return false;
 }

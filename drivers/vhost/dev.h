@@ -143,5 +143,6 @@ void va_vq_break(struct va_vq *vq, enum va_vq_error err);
 void va_vq_log_write(struct va_vq *vq, const struct va_log_seg *segs,
 		     unsigned int nsegs, u64 len);
 void va_vq_count(struct va_vq *vq, u64 packets, u64 bytes, u64 drops);
+bool va_vq_busy_poll(struct va_vq *vq, bool (*ready)(struct va_vq *vq));
 
 #endif /* _VHOST_ACCEL_DEV_H */

@@ -96,6 +96,11 @@ static bool va_net_exceeds_weight(unsigned int pkts, size_t bytes)
 	return pkts >= VA_NET_WEIGHT_PKTS || bytes >= VA_NET_WEIGHT_BYTES;
 }
 
+static bool va_net_tx_ready(struct va_vq *vq)
+{
+	return !va_ring_avail_empty(&vq->ring);
+}
+
 static void va_net_handle_tx(struct va_net_vq *nvq)
 {
 	struct va_vq *vq = &nvq->vq;
@@ -122,6 +127,8 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 
 		switch (va_ring_fetch(&vq->ring, &chain)) {
 		case VA_FETCH_EMPTY:
+			if (va_vq_busy_poll(vq, va_net_tx_ready))
+				continue;
 			if (unlikely(va_ring_enable_notify(&vq->ring))) {
 				va_ring_disable_notify(&vq->ring);
 				continue;
@@ -317,6 +324,11 @@ static int va_net_rx_fill_hdr(struct va_vq *vq, struct iov_iter *hdr_iter,
 	return 0;
 }
 
+static bool va_net_rx_ready(struct va_vq *vq)
+{
+	return !ptr_ring_empty(container_of(vq, struct va_net_vq, vq)->rx_ring);
+}
+
 static void va_net_handle_rx(struct va_net_vq *nvq)
 {
 	struct va_vq *vq = &nvq->vq;
@@ -343,6 +355,8 @@ static void va_net_handle_rx(struct va_net_vq *nvq)
 		int headcount, err;
 
 		sock_len = va_net_rx_peek(nvq);
+		if (!sock_len && va_vq_busy_poll(vq, va_net_rx_ready))
+			continue;
 		if (!sock_len) {
 			va_poll_start(&nvq->sock_poll, sock->file);
 			break;
@@ -506,6 +520,7 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 {
 	struct va_dev *d = &n->dev;
 	struct socket *sock = NULL, *old = NULL;
+	struct ptr_ring *ring = NULL;
 	struct va_net_vq *nvq;
 	struct va_vq *vq;
 	long ret;
@@ -529,6 +544,14 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 		}
 	}
 
+	if (sock && index == VA_NET_VQ_RX) {
+		ring = va_net_get_ring(sock->file);
+		if (!ring) {
+			ret = -ENOTSOCK;
+			goto out_put_sock;
+		}
+	}
+
 	mutex_lock(&vq->mutex);
 	if (sock && sock == vq->backend) {
 		/* Same socket again: nothing changes. */
@@ -543,8 +566,7 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 	old = va_net_detach(nvq);
 	if (sock) {
 		vq->backend = sock;
-		if (index == VA_NET_VQ_RX)
-			nvq->rx_ring = va_net_get_ring(sock->file);
+		nvq->rx_ring = ring;
 		ret = va_poll_start(&nvq->sock_poll, sock->file);
 		if (ret) {
 			/* The tap has no device behind it any more. */
