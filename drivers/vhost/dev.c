@@ -38,7 +38,7 @@ static void va_vq_reset(struct va_vq *vq)
 	vq->busyloop_timeout = 0;
 	vq->broken = false;
 	vq->error_logged = false;
-	vq->last_error = VA_VQ_ERR_NONE;
+	vq->last_error = VHOST_ACCEL_ERR_NONE;
 	vq->nused = 0;
 }
 
@@ -300,7 +300,7 @@ int va_vq_start(struct va_vq *vq)
 		return ret;
 	vq->broken = false;
 	vq->error_logged = false;
-	vq->last_error = VA_VQ_ERR_NONE;
+	vq->last_error = VHOST_ACCEL_ERR_NONE;
 	return 0;
 }
 
@@ -610,8 +610,8 @@ void va_vq_flush_used(struct va_vq *vq)
 		return;
 	if (va_ring_add_used_n(&vq->ring, vq->used, vq->nused)) {
 		vq->nused = 0;
-		va_vq_break(vq, va_vq_logging(vq) ? VA_VQ_ERR_LOG :
-						    VA_VQ_ERR_RING);
+		va_vq_break(vq, va_vq_logging(vq) ? VHOST_ACCEL_ERR_LOG :
+						    VHOST_ACCEL_ERR_RING);
 		return;
 	}
 	vq->nused = 0;
@@ -640,16 +640,16 @@ void va_vq_add_used(struct va_vq *vq, u16 head, u32 len)
 }
 
 static const char *const va_vq_error_names[] = {
-	[VA_VQ_ERR_NONE] = "none",
-	[VA_VQ_ERR_RING] = "ring",
-	[VA_VQ_ERR_CHAIN] = "descriptor chain",
-	[VA_VQ_ERR_MEMORY] = "guest memory",
-	[VA_VQ_ERR_LOG] = "dirty log",
-	[VA_VQ_ERR_BACKEND] = "backend",
-	[VA_VQ_ERR_TOO_BIG] = "packet too big",
+	[VHOST_ACCEL_ERR_NONE] = "none",
+	[VHOST_ACCEL_ERR_RING] = "ring",
+	[VHOST_ACCEL_ERR_CHAIN] = "descriptor chain",
+	[VHOST_ACCEL_ERR_MEMORY] = "guest memory",
+	[VHOST_ACCEL_ERR_LOG] = "dirty log",
+	[VHOST_ACCEL_ERR_BACKEND] = "backend",
+	[VHOST_ACCEL_ERR_TOO_BIG] = "packet too big",
 };
 
-const char *va_vq_error_name(enum va_vq_error err)
+const char *va_vq_error_name(enum vhost_accel_error err)
 {
 	if (err >= ARRAY_SIZE(va_vq_error_names))
 		return "unknown";
@@ -657,7 +657,7 @@ const char *va_vq_error_name(enum va_vq_error err)
 }
 
 /* The guest (or owner) did something wrong: count it, tell the owner. */
-void va_vq_error(struct va_vq *vq, enum va_vq_error err)
+void va_vq_error(struct va_vq *vq, enum vhost_accel_error err)
 {
 	vq->last_error = err;
 	u64_stats_update_begin(&vq->stats.syncp);
@@ -674,7 +674,7 @@ void va_vq_error(struct va_vq *vq, enum va_vq_error err)
 }
 
 /* Stop the queue until it is set up again. */
-void va_vq_break(struct va_vq *vq, enum va_vq_error err)
+void va_vq_break(struct va_vq *vq, enum vhost_accel_error err)
 {
 	vq->broken = true;
 	va_vq_error(vq, err);
@@ -685,7 +685,7 @@ void va_vq_log_write(struct va_vq *vq, const struct va_log_seg *segs,
 		     unsigned int nsegs, u64 len)
 {
 	if (va_log_write_segs(vq->ring.log_base, segs, nsegs, len)) {
-		va_vq_error(vq, VA_VQ_ERR_LOG);
+		va_vq_error(vq, VHOST_ACCEL_ERR_LOG);
 		return;
 	}
 	if (vq->log_ctx)

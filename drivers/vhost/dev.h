@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/vhost.h>
+#include <linux/vhost_accel.h>
 
 #include "mem.h"
 #include "ring.h"
@@ -32,17 +33,6 @@
 			 (1ULL << VIRTIO_F_ANY_LAYOUT) |		\
 			 (1ULL << VIRTIO_F_VERSION_1) |			\
 			 (1ULL << VHOST_F_LOG_ALL))
-
-/* Why a queue dropped a packet or stopped; the netlink dump names them. */
-enum va_vq_error {
-	VA_VQ_ERR_NONE,
-	VA_VQ_ERR_RING,		/* indices or ring memory unusable */
-	VA_VQ_ERR_CHAIN,	/* a descriptor chain broke the rules */
-	VA_VQ_ERR_MEMORY,	/* guest memory not accessible */
-	VA_VQ_ERR_LOG,		/* the dirty log could not be written */
-	VA_VQ_ERR_BACKEND,	/* the backend refused a packet */
-	VA_VQ_ERR_TOO_BIG,	/* a packet did not fit the guest's buffers */
-};
 
 struct va_vq_stats {
 	u64 kicks;
@@ -82,7 +72,7 @@ struct va_vq {
 	unsigned int busyloop_timeout;	/* microseconds */
 	bool broken;			/* stopped until reconfigured */
 	bool error_logged;		/* one log line per queue setup */
-	enum va_vq_error last_error;
+	enum vhost_accel_error last_error;
 
 	/* Scratch space of the worker, sized once. */
 	struct iovec *iov;		/* VA_VQ_IOV_MAX */
@@ -137,9 +127,9 @@ int va_vq_start(struct va_vq *vq);
 void va_vq_used_commit(struct va_vq *vq, unsigned int n);
 void va_vq_add_used(struct va_vq *vq, u16 head, u32 len);
 void va_vq_flush_used(struct va_vq *vq);
-const char *va_vq_error_name(enum va_vq_error err);
-void va_vq_error(struct va_vq *vq, enum va_vq_error err);
-void va_vq_break(struct va_vq *vq, enum va_vq_error err);
+const char *va_vq_error_name(enum vhost_accel_error err);
+void va_vq_error(struct va_vq *vq, enum vhost_accel_error err);
+void va_vq_break(struct va_vq *vq, enum vhost_accel_error err);
 void va_vq_log_write(struct va_vq *vq, const struct va_log_seg *segs,
 		     unsigned int nsegs, u64 len);
 void va_vq_count(struct va_vq *vq, u64 packets, u64 bytes, u64 drops);

@@ -135,7 +135,7 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 			}
 			goto done;
 		case VA_FETCH_BROKEN:
-			va_vq_break(vq, VA_VQ_ERR_RING);
+			va_vq_break(vq, VHOST_ACCEL_ERR_RING);
 			goto done;
 		case VA_FETCH_BAD_CHAIN:
 			goto bad_chain;
@@ -176,7 +176,7 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 bad_chain:
 		/* Drop the packet, give its buffers back, keep the queue. */
 		va_vq_add_used(vq, chain.head, 0);
-		va_vq_error(vq, VA_VQ_ERR_CHAIN);
+		va_vq_error(vq, VHOST_ACCEL_ERR_CHAIN);
 		drops++;
 	}
 done:
@@ -232,7 +232,7 @@ static void va_net_rx_bad_chain(struct va_vq *vq, unsigned int n, u16 head)
 		heads[i].len = 0;
 	va_ring_used_elem(&vq->ring, &heads[n], head, 0);
 	va_vq_used_commit(vq, n + 1);
-	va_vq_error(vq, VA_VQ_ERR_CHAIN);
+	va_vq_error(vq, VHOST_ACCEL_ERR_CHAIN);
 }
 
 /*
@@ -268,7 +268,7 @@ static int va_net_get_rx_bufs(struct va_vq *vq, size_t datalen,
 			return 0;
 		case VA_FETCH_BROKEN:
 			va_ring_unfetch(&vq->ring, headcount);
-			va_vq_break(vq, VA_VQ_ERR_RING);
+			va_vq_break(vq, VHOST_ACCEL_ERR_RING);
 			return -EIO;
 		case VA_FETCH_BAD_CHAIN:
 			va_net_rx_bad_chain(vq, headcount, c.head);
@@ -400,7 +400,7 @@ static void va_net_handle_rx(struct va_net_vq *nvq)
 		}
 		if (va_net_rx_fill_hdr(vq, &hdr_iter, dev_hlen, headcount)) {
 			va_ring_unfetch(&vq->ring, headcount);
-			va_vq_break(vq, VA_VQ_ERR_MEMORY);
+			va_vq_break(vq, VHOST_ACCEL_ERR_MEMORY);
 			break;
 		}
 		va_vq_used_commit(vq, headcount);
