@@ -1,0 +1,171 @@
+# Helpers for the cases that boot a nested QEMU guest on $VA_DEV (qemu-guest.sh,
+# qemu-migrate.sh). Sourced, not run. The guest is tests/guest/init.
+# shellcheck shell=bash
+
+NG_LIB=$VA_ROOT/tests/cases/lib
+NG_PY=/usr/bin/python3
+[ -x "$NG_PY" ] || NG_PY=$(command -v python3 || echo python3)
+NG_T0=$(date +%s)
+
+log() { printf '[%4ds] %s\n' "$(($(date +%s) - NG_T0))" "$*"; }
+die() { log "FAIL: $*"; exit 1; }
+skip() { log "SKIP: $*"; exit 4; }
+
+ng_require() {
+	local c
+	for c in qemu-system-x86_64 ip sha256sum busybox; do
+		command -v "$c" >/dev/null || skip "$c not installed"
+	done
+	[ -x "$NG_PY" ] || skip "python3 not found"
+	[ -r "/boot/vmlinuz-$VA_KVER" ] || skip "no /boot/vmlinuz-$VA_KVER for the nested guest"
+	[ -c "$VA_DEV" ] || die "$VA_DEV is not a character device"
+	[ -d "$VA_TMP" ] || die "VA_TMP is not a directory"
+}
+
+# The initramfs the harness built (tests/.build/KVER/guest-initramfs.cpio.gz), or a
+# fresh one in $VA_TMP if it is missing or older than its sources.
+ng_initramfs() {
+	local built=$VA_BUILD/$VA_KVER/guest-initramfs.cpio.gz
+	local src=$VA_ROOT/tests/guest
+	if [ -f "$built" ] && [ ! "$src/init" -nt "$built" ] && [ ! "$src/build-initramfs" -nt "$built" ]; then
+		echo "$built"
+		return
+	fi
+	"$src/build-initramfs" "$VA_KVER" "$VA_TMP/guest-initramfs.cpio.gz" >&2 ||
+		die "tests/guest/build-initramfs failed"
+	echo "$VA_TMP/guest-initramfs.cpio.gz"
+}
+
+# ng_kernel: what the nested guest boots: the uncompressed ELF vmlinux of
+# /boot/vmlinuz-KVER (booted directly through its PVH entry, much faster under
+# nested TCG), prebuilt in tests/.build/KVER/guest-vmlinux or extracted now;
+# the bzImage itself if that fails.
+ng_kernel() {
+	local built=$VA_BUILD/$VA_KVER/guest-vmlinux
+	local bz=/boot/vmlinuz-$VA_KVER
+	if [ -f "$built" ] && [ ! "$bz" -nt "$built" ]; then
+		echo "$built"
+	elif [ -n "${VA_NESTED_BZIMAGE:-}" ]; then
+		echo "$bz"
+	elif "$VA_ROOT/tests/guest/extract-vmlinux" "$bz" "$VA_TMP/guest-vmlinux" >&2; then
+		echo "$VA_TMP/guest-vmlinux"
+	else
+		echo "$bz"
+	fi
+}
+
+ng_ping() {
+	if command -v ping >/dev/null && ping -V >/dev/null 2>&1; then
+		ping "$@"
+	else
+		busybox ping "$@"
+	fi
+}
+
+# ng_wait LOG REGEX TIMEOUT PID: wait until a line of LOG matches REGEX; sets NG_LINE.
+# Fails at once when the guest reports failure, the guest kernel dies, or PID exits.
+ng_wait() {
+	local logf=$1 re=$2 t=$3 pid=$4 i
+	for ((i = 0; i < t * 5; i++)); do
+		NG_LINE=$(tr -d '\r' <"$logf" | grep -a -m1 -E -- "$re" || true)
+		[ -n "$NG_LINE" ] && return 0
+		if grep -a -q -E 'VA-GUEST RESULT fail|Kernel panic|BUG:|Oops' "$logf"; then
+			ng_dump "$logf"
+			die "nested guest failed while waiting for /$re/"
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			ng_dump "$logf"
+			die "QEMU (pid $pid) exited while waiting for /$re/"
+		fi
+		sleep 0.2
+	done
+	ng_dump "$logf"
+	die "timeout (${t}s) waiting for /$re/ in the nested guest's console"
+}
+
+ng_dump() {
+	log "--- nested guest console ($1), last 40 lines:"
+	tail -n 40 "$1" | sed 's/^/    | /'
+	local e=${1%.log}.err
+	if [ -s "$e" ]; then
+		log "--- QEMU stderr:"
+		sed 's/^/    | /' "$e"
+	fi
+}
+
+# ng_console_ok LOG: no kernel trouble in the nested guest's console
+ng_console_ok() {
+	if grep -a -E 'BUG:|Oops|WARNING:|general protection|soft lockup|hung_task|Kernel panic|Call Trace' "$1"; then
+		ng_dump "$1"
+		die "kernel trouble in the nested guest's console"
+	fi
+}
+
+# ng_workers QEMU_PID: task ids of the device's worker for that QEMU. A vhost worker
+# is named after its owner's pid ("vhost-PID"; comm is cut at 15 characters, so
+# "vhost-accel-PID" may end in a prefix of PID); it is a kernel thread on older
+# kernels and a thread of QEMU itself on newer ones.
+ng_workers() {
+	local qpid=$1 f comm sfx tid
+	grep -s -H '^vhost.*-' /proc/[0-9]*/task/[0-9]*/comm | while IFS= read -r f; do
+		comm=${f#*/comm:}
+		f=${f%%/comm:*}/comm
+		sfx=${comm##*-}
+		if [ "${#comm}" -lt 15 ]; then
+			[ "$sfx" = "$qpid" ] || continue
+		else
+			[ -n "$sfx" ] && [ "${qpid#"$sfx"}" != "$qpid" ] || continue
+		fi
+		tid=${f%/comm}
+		tid=${tid##*/}
+		echo "$tid"
+	done | sort -un || true
+}
+
+# ng_cputime TID...: user+system clock ticks of those tasks, summed
+ng_cputime() {
+	local tid sum=0 stat rest
+	for tid in "$@"; do
+		stat=$(cat "/proc/$tid/stat" 2>/dev/null) || continue
+		rest=${stat##*) }
+		# fields after "(comm) ": state=1 ... utime=12 stime=13
+		set -- $rest
+		sum=$((sum + ${12} + ${13}))
+	done
+	echo "$sum"
+}
+
+# ng_comms TID...: "tid:comm" list, for the log
+ng_comms() {
+	local tid
+	for tid in "$@"; do
+		printf '%s:%s ' "$tid" "$(cat "/proc/$tid/comm" 2>/dev/null || echo gone)"
+	done
+}
+
+# ng_feature BITS N: bit N of the guest's feature string (from the "features" line)
+ng_feature() { echo "${1:$2:1}"; }
+
+ng_tapstat() { cat "/sys/class/net/$1/statistics/$2"; }
+
+# ng_stop PID: terminate a process we started, bounded
+ng_stop() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+}
+
+# ng_wait_exit PID SECS: wait for a child to exit by itself; 0 if it did
+ng_wait_exit() {
+	local pid=$1 t=$2 i
+	for ((i = 0; i < t * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
