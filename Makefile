@@ -36,7 +36,7 @@ PREFIX ?= /usr
 DESTDIR ?=
 BUILD ?= $(CURDIR)/tests/.build
 CHECKPATCH ?= $(BUILD)/checkpatch/scripts/checkpatch.pl
-CHECKPATCH_FLAGS ?= --no-tree --show-types
+CHECKPATCH_FLAGS ?= --no-tree --strict --show-types --quiet
 LINUX_SOURCE_TARBALL ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.1.tar.xz /usr/src/linux-source-6.1*.tar.xz)))
 STYLE_FILES ?= $(wildcard drivers/vhost/*.[ch] include/uapi/linux/*.h)
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' dkms.conf 2>/dev/null)
@@ -123,7 +123,8 @@ $(CHECKPATCH):
 
 style:
 	scripts/install-deps style
-	$(MAKE) $(CHECKPATCH)
+	$(MAKE) --no-print-directory $(CHECKPATCH)
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(STYLE_FILES)
+	@echo "checkpatch: no problems in $(words $(STYLE_FILES)) files"
 
 .PHONY: all module kdir-check clean install dkms-install tools deps check demo style
