@@ -7,6 +7,7 @@
  */
 
 #include <linux/eventfd.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -17,6 +18,7 @@
 #include <linux/uaccess.h>
 
 #include "dev.h"
+#include "netlink.h"
 
 static unsigned int max_mem_regions = 64;
 module_param(max_mem_regions, uint, 0444);
@@ -34,19 +36,16 @@ static void va_vq_reset(struct va_vq *vq)
 	vq->error_ctx = NULL;
 	vq->log_ctx = NULL;
 	vq->backend = NULL;
+	vq->backend_kind = VHOST_ACCEL_BACKEND_NONE;
+	vq->backend_ifindex = 0;
+	vq->backend_ifname[0] = '\0';
+	vq->error_event_at = 0;
 	vq->acked_features = 0;
 	vq->busyloop_timeout = 0;
 	vq->broken = false;
 	vq->error_logged = false;
 	vq->last_error = VHOST_ACCEL_ERR_NONE;
 	vq->nused = 0;
-}
-
-static void va_vq_free_scratch(struct va_vq *vq)
-{
-	kvfree(vq->iov);
-	kvfree(vq->log);
-	kvfree(vq->used);
 }
 
 static void va_vq_kick(struct va_work *work)
@@ -59,14 +58,49 @@ static void va_vq_kick(struct va_work *work)
 	vq->handle_kick(vq);
 }
 
+static void va_dev_free_scratch(struct va_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nvqs; i++) {
+		kvfree(d->vqs[i]->iov);
+		kvfree(d->vqs[i]->log);
+		kvfree(d->vqs[i]->used);
+	}
+}
+
+/* The worker's per-queue scratch arrays: allocated once, at open. */
+static int va_dev_alloc_scratch(struct va_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nvqs; i++) {
+		struct va_vq *vq = d->vqs[i];
+
+		vq->iov = kvmalloc_array(VA_VQ_IOV_MAX, sizeof(*vq->iov),
+					 GFP_KERNEL_ACCOUNT);
+		vq->log = kvmalloc_array(VA_VQ_IOV_MAX, sizeof(*vq->log),
+					 GFP_KERNEL_ACCOUNT);
+		vq->used = kvmalloc_array(VA_VQ_USED_MAX, sizeof(*vq->used),
+					  GFP_KERNEL_ACCOUNT);
+		if (!vq->iov || !vq->log || !vq->used) {
+			va_dev_free_scratch(d);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /*
- * Set up @d with its @nvqs queues; @handle_kick[i] runs in the worker when
- * queue i is kicked. Allocations are charged to the caller's memory cgroup.
+ * Set up @d with its @nvqs queues, which the caller allocated zeroed;
+ * @handle_kick[i] runs in the worker when queue i is kicked. Allocations
+ * are charged to the caller's memory cgroup.
  */
 int va_dev_init(struct va_dev *d, struct va_vq **vqs, unsigned int nvqs,
 		const va_vq_fn_t *handle_kick)
 {
 	unsigned int i;
+	int ret;
 
 	mutex_init(&d->mutex);
 	d->vqs = vqs;
@@ -74,34 +108,32 @@ int va_dev_init(struct va_dev *d, struct va_vq **vqs, unsigned int nvqs,
 	d->mem = va_mem_alloc_empty();
 	if (!d->mem)
 		return -ENOMEM;
+	ret = va_dev_alloc_scratch(d);
+	if (ret)
+		goto err_free_mem;
 
 	for (i = 0; i < nvqs; i++) {
 		struct va_vq *vq = vqs[i];
 
 		vq->dev = d;
 		vq->index = i;
-		mutex_init(&vq->mutex);
-		vq->iov = kvmalloc_array(VA_VQ_IOV_MAX, sizeof(*vq->iov),
-					 GFP_KERNEL_ACCOUNT);
-		vq->log = kvmalloc_array(VA_VQ_IOV_MAX, sizeof(*vq->log),
-					 GFP_KERNEL_ACCOUNT);
-		vq->used = kvmalloc_array(VA_VQ_USED_MAX, sizeof(*vq->used),
-					  GFP_KERNEL_ACCOUNT);
-		if (!vq->iov || !vq->log || !vq->used)
-			goto err_free;
-		u64_stats_init(&vq->stats.syncp);
 		vq->handle_kick = handle_kick[i];
+		mutex_init(&vq->mutex);
+		u64_stats_init(&vq->stats.syncp);
 		va_poll_init(&vq->poll, va_vq_kick, EPOLLIN, &d->worker);
 		va_vq_reset(vq);
 	}
+
+	ret = va_nl_register_dev(d);
+	if (ret)
+		goto err_free_scratch;
 	return 0;
 
-err_free:
-	do {
-		va_vq_free_scratch(vqs[i]);
-	} while (i--);
-	kfree(d->mem);
-	return -ENOMEM;
+err_free_scratch:
+	va_dev_free_scratch(d);
+err_free_mem:
+	kvfree(d->mem);
+	return ret;
 }
 
 /*
@@ -136,19 +168,18 @@ static void va_dev_stop(struct va_dev *d)
 	if (d->mm)
 		mmput(d->mm);
 	d->mm = NULL;
-	d->owner_tgid = 0;
+	put_pid(d->owner_pid);
+	d->owner_pid = NULL;
 }
 
 /* Release everything; the device type has detached its backends. */
 void va_dev_cleanup(struct va_dev *d)
 {
-	unsigned int i;
-
+	va_nl_unregister_dev(d);
 	mutex_lock(&d->mutex);
 	va_dev_stop(d);
 	mutex_unlock(&d->mutex);
-	for (i = 0; i < d->nvqs; i++)
-		va_vq_free_scratch(d->vqs[i]);
+	va_dev_free_scratch(d);
 	kvfree(d->mem);
 	d->mem = NULL;
 }
@@ -174,7 +205,10 @@ static long va_dev_set_owner(struct va_dev *d)
 		return ret;
 	}
 	d->mm = mm;
-	d->owner_tgid = current->tgid;
+	d->owner_pid = get_task_pid(current, PIDTYPE_TGID);
+	d->owner_uid = current_euid();
+	get_task_comm(d->owner_comm, current);
+	va_nl_notify_owner(d);
 	return 0;
 }
 
@@ -665,12 +699,29 @@ void va_vq_error(struct va_vq *vq, enum vhost_accel_error err)
 	u64_stats_update_end(&vq->stats.syncp);
 	if (!vq->error_logged) {
 		vq->error_logged = true;
-		pr_warn("owner %d queue %u: %s error%s\n", vq->dev->owner_tgid,
+		pr_warn("owner %d queue %u: %s error%s\n",
+			pid_nr(vq->dev->owner_pid),
 			vq->index, va_vq_error_name(err),
 			vq->broken ? ", queue stopped" : "");
 	}
 	if (vq->error_ctx)
 		va_eventfd_signal(vq->error_ctx);
+	va_nl_notify_queue_error(vq);
+}
+
+/*
+ * Record what the device type attached to @vq (kind
+ * VHOST_ACCEL_BACKEND_NONE: detached) and tell the listeners. Caller holds
+ * vq->mutex.
+ */
+void va_vq_set_backend_info(struct va_vq *vq, u32 kind, int ifindex,
+			    const char *ifname)
+{
+	vq->backend_kind = kind;
+	vq->backend_ifindex = ifindex;
+	strscpy(vq->backend_ifname, ifname ? ifname : "",
+		sizeof(vq->backend_ifname));
+	va_nl_notify_backend(vq);
 }
 
 /* Stop the queue until it is set up again. */

@@ -10,7 +10,10 @@
 #ifndef _VHOST_ACCEL_DEV_H
 #define _VHOST_ACCEL_DEV_H
 
+#include <linux/if.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/vhost.h>
 #include <linux/vhost_accel.h>
@@ -68,6 +71,11 @@ struct va_vq {
 	struct eventfd_ctx *log_ctx;
 	struct va_poll poll;		/* the kick eventfd */
 	void *backend;			/* device type's; NULL = stopped */
+	/* What the backend is, for operators (enum vhost_accel_backend_kind). */
+	u32 backend_kind;
+	int backend_ifindex;		/* 0 = unknown */
+	char backend_ifname[IFNAMSIZ];
+	unsigned long error_event_at;	/* jiffies of the last error event */
 	u64 acked_features;
 	unsigned int busyloop_timeout;	/* microseconds */
 	bool broken;			/* stopped until reconfigured */
@@ -88,7 +96,10 @@ struct va_dev {
 	/* Protects everything below and the setup of every queue. */
 	struct mutex mutex;
 	struct mm_struct *mm;		/* owner's; NULL before SET_OWNER */
-	pid_t owner_tgid;
+	struct pid *owner_pid;		/* owner's thread group */
+	char owner_comm[TASK_COMM_LEN];
+	kuid_t owner_uid;		/* owner's effective uid */
+	u32 id;				/* in the netlink registry */
 	struct va_worker worker;
 	struct va_vq **vqs;
 	unsigned int nvqs;
@@ -124,6 +135,8 @@ static inline struct vring_used_elem *va_vq_used_tail(struct va_vq *vq)
 }
 
 int va_vq_start(struct va_vq *vq);
+void va_vq_set_backend_info(struct va_vq *vq, u32 kind, int ifindex,
+			    const char *ifname);
 void va_vq_used_commit(struct va_vq *vq, unsigned int n);
 void va_vq_add_used(struct va_vq *vq, u16 head, u32 len);
 void va_vq_flush_used(struct va_vq *vq);

@@ -8,11 +8,15 @@
 #include <linux/module.h>
 
 #include "chardev.h"
+#include "netlink.h"
 
 static int __init va_module_init(void)
 {
 	int ret;
 
+	ret = va_nl_init();
+	if (ret)
+		goto err_netlink;
 	ret = va_chardev_init();
 	if (ret)
 		goto err_chardev;
@@ -20,12 +24,15 @@ static int __init va_module_init(void)
 	return 0;
 
 err_chardev:
+	va_nl_uninit();
+err_netlink:
 	return ret;
 }
 
 static void __exit va_module_exit(void)
 {
 	va_chardev_uninit();
+	va_nl_uninit();
 }
 
 module_init(va_module_init);

@@ -14,15 +14,20 @@
  * and hands the packet to the socket's recvmsg through msg_control.
  */
 
+#include <linux/device.h>
 #include <linux/file.h>
 #include <linux/if_tap.h>
 #include <linux/if_tun.h>
 #include <linux/net.h>
+#include <linux/netdevice.h>
 #include <linux/nospec.h>
 #include <linux/ptr_ring.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
 #include <linux/skb_array.h>
 #include <linux/slab.h>
 #include <linux/virtio_net.h>
+#include <net/sock.h>
 #include <net/xdp.h>
 
 #include "dev.h"
@@ -479,6 +484,7 @@ static struct socket *va_net_detach(struct va_net_vq *nvq)
 		va_net_rx_unconsume(nvq);
 	nvq->rx_ring = NULL;
 	nvq->vq.backend = NULL;
+	va_vq_set_backend_info(&nvq->vq, VHOST_ACCEL_BACKEND_NONE, 0, NULL);
 	return sock;
 }
 
@@ -488,8 +494,11 @@ static void va_net_put_socket(struct socket *sock)
 		fput(sock->file);
 }
 
-/* The tap or macvtap socket behind @fd, with a reference on its file. */
-static struct socket *va_net_get_socket(int fd)
+/*
+ * The tap or macvtap socket behind @fd, with a reference on its file; its
+ * kind in @kind. Anything else is -ENOTSOCK, as for vhost-net.
+ */
+static struct socket *va_net_get_socket(int fd, u32 *kind)
 {
 	struct file *file = fget(fd);
 	struct socket *sock;
@@ -497,13 +506,74 @@ static struct socket *va_net_get_socket(int fd)
 	if (!file)
 		return ERR_PTR(-ENOTSOCK);
 	sock = tun_get_socket(file);
-	if (!IS_ERR(sock))
+	if (!IS_ERR(sock)) {
+		*kind = VHOST_ACCEL_BACKEND_TAP;
 		return sock;
+	}
 	sock = tap_get_socket(file);
-	if (!IS_ERR(sock))
+	if (!IS_ERR(sock)) {
+		*kind = VHOST_ACCEL_BACKEND_MACVTAP;
 		return sock;
+	}
 	fput(file);
 	return ERR_PTR(-ENOTSOCK);
+}
+
+/*
+ * The net device of a tun file. tun exports no accessor for it, but the
+ * file's fdinfo names it ("iff:\tNAME\n"), so ask show_fdinfo.
+ */
+static struct net_device *va_net_tun_netdev(struct socket *sock)
+{
+	struct file *file = sock->file;
+	char buf[8 + IFNAMSIZ] = "";
+	struct seq_file m = { .buf = buf, .size = sizeof(buf) - 1 };
+	char *name = buf + strlen("iff:\t");
+
+	if (!file->f_op->show_fdinfo)
+		return NULL;
+	file->f_op->show_fdinfo(&m, file);
+	buf[min(m.count, sizeof(buf) - 1)] = '\0';
+	if (strncmp(buf, "iff:\t", strlen("iff:\t")))
+		return NULL;
+	name[strcspn(name, "\n")] = '\0';
+	if (!*name)
+		return NULL;
+	return dev_get_by_name(sock_net(sock->sk), name);
+}
+
+static int va_net_match_devt(struct device *dev, void *devt)
+{
+	return dev->devt == *(dev_t *)devt;
+}
+
+/* The net device of a macvtap file: the parent of its /dev/tapN. */
+static struct net_device *va_net_tap_netdev(struct socket *sock)
+{
+	dev_t devt = file_inode(sock->file)->i_rdev;
+	struct net_device *dev, *found = NULL;
+	struct device *child;
+
+	rtnl_lock();
+	for_each_netdev(sock_net(sock->sk), dev) {
+		child = device_find_child(&dev->dev, &devt, va_net_match_devt);
+		if (child) {
+			put_device(child);
+			found = dev;
+			dev_hold(found);
+			break;
+		}
+	}
+	rtnl_unlock();
+	return found;
+}
+
+/* Tell operators which net device a queue's backend is. */
+static void va_net_set_backend_info(struct va_vq *vq, u32 kind,
+				    struct net_device *dev)
+{
+	va_vq_set_backend_info(vq, kind, dev ? dev->ifindex : 0,
+			       dev ? dev->name : NULL);
 }
 
 static struct ptr_ring *va_net_get_ring(struct file *file)
@@ -520,8 +590,10 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 {
 	struct va_dev *d = &n->dev;
 	struct socket *sock = NULL, *old = NULL;
+	struct net_device *netdev = NULL;
 	struct ptr_ring *ring = NULL;
 	struct va_net_vq *nvq;
+	u32 kind = VHOST_ACCEL_BACKEND_NONE;
 	struct va_vq *vq;
 	long ret;
 
@@ -537,11 +609,13 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 	vq = &nvq->vq;
 
 	if (fd != VHOST_FILE_UNBIND) {
-		sock = va_net_get_socket(fd);
+		sock = va_net_get_socket(fd, &kind);
 		if (IS_ERR(sock)) {
 			ret = PTR_ERR(sock);
 			goto out_unlock_dev;
 		}
+		netdev = kind == VHOST_ACCEL_BACKEND_TAP ?
+			 va_net_tun_netdev(sock) : va_net_tap_netdev(sock);
 	}
 
 	if (sock && index == VA_NET_VQ_RX) {
@@ -567,6 +641,7 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 	if (sock) {
 		vq->backend = sock;
 		nvq->rx_ring = ring;
+		va_net_set_backend_info(vq, kind, netdev);
 		ret = va_poll_start(&nvq->sock_poll, sock->file);
 		if (ret) {
 			/* The tap has no device behind it any more. */
@@ -577,12 +652,14 @@ static long va_net_set_backend(struct va_net *n, unsigned int index, int fd)
 	}
 	mutex_unlock(&vq->mutex);
 	mutex_unlock(&d->mutex);
+	dev_put(netdev);
 	va_net_put_socket(old);
 	return 0;
 
 out_unlock_vq:
 	mutex_unlock(&vq->mutex);
 out_put_sock:
+	dev_put(netdev);
 	va_net_put_socket(sock);
 out_unlock_dev:
 	mutex_unlock(&d->mutex);
