@@ -130,6 +130,10 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 		size_t len;
 		int err;
 
+		if (unlikely(va_net_exceeds_weight(pkts + drops, total))) {
+			va_work_queue(&vq->dev->worker, &nvq->sock_poll.work);
+			break;
+		}
 		switch (va_ring_fetch(&vq->ring, &chain)) {
 		case VA_FETCH_EMPTY:
 			if (va_vq_busy_poll(vq, va_net_tx_ready))
@@ -169,13 +173,9 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 			drops++;
 		} else {
 			pkts++;
-			total += len;
+			total += len + dev_hlen;
 		}
 		va_vq_add_used(vq, chain.head, 0);
-		if (unlikely(va_net_exceeds_weight(pkts + drops, total))) {
-			va_work_queue(&vq->dev->worker, &nvq->sock_poll.work);
-			goto done;
-		}
 		continue;
 
 bad_chain:
@@ -359,6 +359,10 @@ static void va_net_handle_rx(struct va_net_vq *nvq)
 		size_t sock_len, len;
 		int headcount, err;
 
+		if (unlikely(va_net_exceeds_weight(pkts + drops, total))) {
+			va_work_queue(&vq->dev->worker, &nvq->sock_poll.work);
+			break;
+		}
 		sock_len = va_net_rx_peek(nvq);
 		if (!sock_len && va_vq_busy_poll(vq, va_net_rx_ready))
 			continue;
@@ -413,10 +417,6 @@ static void va_net_handle_rx(struct va_net_vq *nvq)
 			va_vq_log_write(vq, vq->log, nlog, len);
 		pkts++;
 		total += len;
-		if (unlikely(va_net_exceeds_weight(pkts + drops, total))) {
-			va_work_queue(&vq->dev->worker, &nvq->sock_poll.work);
-			break;
-		}
 	}
 	va_vq_flush_used(vq);
 	va_vq_count(vq, pkts, total, drops);
