@@ -325,10 +325,24 @@ static int print_link(struct link_info *li, void *arg)
 		if (li->num_disabled_queues)
 			print_uint(PRINT_ANY, "disabled_queues",
 				   " (%u disabled)", li->num_disabled_queues);
-		if (li->has_owner)
-			print_uint(PRINT_ANY, "owner", " user %u", li->owner);
-		if (li->has_group)
-			print_uint(PRINT_ANY, "group", " group %u", li->group);
+		if (li->has_owner) {
+			struct passwd *pw = getpwuid(li->owner);
+
+			print_uint(PRINT_JSON, "owner", NULL, li->owner);
+			if (pw)
+				print_string(PRINT_FP, NULL, " user %s", pw->pw_name);
+			else
+				print_uint(PRINT_FP, NULL, " user %u", li->owner);
+		}
+		if (li->has_group) {
+			struct group *gr = getgrgid(li->group);
+
+			print_uint(PRINT_JSON, "group", NULL, li->group);
+			if (gr)
+				print_string(PRINT_FP, NULL, " group %s", gr->gr_name);
+			else
+				print_uint(PRINT_FP, NULL, " group %u", li->group);
+		}
 	} else if (mvt) {
 		if (li->has_mode)
 			print_string(PRINT_ANY, "mode", " mode %s",

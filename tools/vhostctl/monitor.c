@@ -221,8 +221,14 @@ static int join(struct mon *m, bool quiet)
 	}
 	err = nl_socket_add_membership(m->sk, grp);
 	if (err < 0) {
-		pr_err("cannot join the %s events group: %s",
-		       VHOST_ACCEL_GENL_NAME, nl_geterror(err));
+		int e = nl_errno(err, NULL);
+
+		if (perm_advice(e))
+			pr_err("listening to %s events %s",
+			       VHOST_ACCEL_GENL_NAME, perm_advice(e));
+		else
+			pr_err("cannot join the %s events group: %s",
+			       VHOST_ACCEL_GENL_NAME, nl_geterror(err));
 		return -1;
 	}
 	m->family = family;
