@@ -1,6 +1,6 @@
 #!/bin/bash
 # va-devices: both
-# va-timeout: 900
+# va-timeout: 600
 #
 # tests/vadriver plays a virtio-net guest directly through the vhost ioctls:
 # guest memory in its own address space (registered at GPAs unrelated to
@@ -27,7 +27,7 @@ if [[ ! -x $bin || -n $(find "$src" -maxdepth 1 -name '*.[ch]' -newer "$bin" 2>/
 	bin=$VA_TMP/vadriver
 fi
 
-per_test=${VA_VADRIVER_TEST_TIMEOUT:-240}
+per_test=${VA_VADRIVER_TEST_TIMEOUT:-120}
 failed=()
 for t in $("$bin" --list); do
 	timeout -k 5 "$per_test" "$bin" --dev "$VA_DEV" --only "$t"

@@ -262,6 +262,8 @@ int vq_init(struct va_dev *d, struct va_vq *vq, int index, unsigned int num,
 	vq->avail->idx = base;
 	vq->used->idx = base;
 	*used_event_p(vq) = base;
+	/* as if the device had last asked to be kicked at base */
+	*avail_event_p(vq) = base;
 	vq->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vq->call = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vq->err = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -402,6 +404,18 @@ bool vq_kick(struct va_vq *vq, __u16 old_idx)
 		vq->kicks++;
 	}
 	return need;
+}
+
+/* A kick whatever the device asked for (spurious kicks are allowed) */
+void vq_force_kick(struct va_vq *vq)
+{
+	__u64 one = 1;
+
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	mb();
+	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
+		perror("vadriver: kick");
+	vq->kicks++;
 }
 
 __u16 vq_pending_used(struct va_vq *vq)

@@ -50,6 +50,8 @@ static const struct va_test tests[] = {
 	{ "oversize", "RX frame larger than a non-mergeable buffer",
 	  t_oversize },
 	{ "log", "dirty page log (LOG_ALL, LOG_BASE, LOG_FD)", t_log },
+	{ "robust", "malformed rings: error eventfd, no crash, recovery",
+	  t_robust },
 };
 
 unsigned int va_rand(void)

@@ -244,6 +244,8 @@ int tx_post(struct va_dev *d, const unsigned char *frame, size_t len,
 	memcpy(gbuf + d->hdr_len, frame, len);
 	if (l == L_INDIRECT && (!d->cfg.indirect || !vq->ind_gpa))
 		l = L_CHAINED;
+	if (l == L_STRADDLE && d->straddle_busy)
+		l = L_CHAINED;
 	nseg = build_segs(d, total, l, false, seg);
 	if (stream_to(seg, nseg, gbuf, total))
 		return -1;

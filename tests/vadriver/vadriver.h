@@ -195,6 +195,7 @@ int vq_add(struct va_vq *vq, const struct va_seg *seg, int nseg, bool write,
 	   bool indirect, void *cookie);
 void vq_publish(struct va_vq *vq, int head);
 bool vq_kick(struct va_vq *vq, __u16 old_idx);
+void vq_force_kick(struct va_vq *vq);
 int vq_get_used(struct va_vq *vq, struct va_chain **chain, __u32 *len,
 		__u32 *id);
 __u16 vq_pending_used(struct va_vq *vq);
@@ -247,6 +248,7 @@ void t_vring_base(void);
 void t_backend(void);
 void t_oversize(void);
 void t_log(void);
+void t_robust(void);
 
 /* traffic helpers shared by tests */
 enum va_layout {
