@@ -54,6 +54,7 @@ cleanup() {
 		ip link del "$l" 2>/dev/null
 	done
 	[ -n "${dev_mode:-}" ] && chmod "$dev_mode" "$DEV" 2>/dev/null
+	[ -n "${tun_mode:-}" ] && chmod "$tun_mode" /dev/net/tun 2>/dev/null
 	if [ -n "${huge_mounted:-}" ]; then
 		rm -f "$huge_dir"/vc"$$"* 2>/dev/null
 		umount "$huge_dir" 2>/dev/null
@@ -441,7 +442,12 @@ expect 0 'checker: ok' "$VC" attach --tap vcmvt0 --queues 2 -- "$PY" "$T/checkfd
 log "$out" | sed 's/^/    /'
 ids_mvt=$(cat "$T/ids.mvt" 2>/dev/null)
 
-# an unprivileged user with a tap of its own, once it may open the device
+# an unprivileged user with a tap of its own, once it may open the devices
+# (without udev, devtmpfs leaves /dev/net/tun at 0600 rather than 0666)
+tun_mode=$(stat -c %a /dev/net/tun)
+chmod 0600 /dev/net/tun
+expect 1 'cannot open /dev/net/tun: permission denied: it is normally mode 0666' "${NOBODY[@]}" env VHOSTCTL_DEVICE=/dev/null "$VC" attach --tap vct1 -- true
+chmod 0666 /dev/net/tun
 dev_mode=$(stat -c %a "$DEV")
 chmod 0666 "$DEV"
 export CHECKER_IDS=$T/ids.nobody

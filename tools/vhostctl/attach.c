@@ -158,6 +158,8 @@ static int open_tap(const struct link_info *li)
 		err = errno;
 		if (err == ENOENT || err == ENODEV || err == ENXIO)
 			pr_err("/dev/net/tun not found: load the tun module with 'modprobe tun'");
+		else if (err == EACCES || err == EPERM)
+			pr_err("cannot open /dev/net/tun: permission denied: it is normally mode 0666 (udev); fix its mode, or run as root");
 		else
 			pr_err("cannot open /dev/net/tun: %s", strerror(err));
 		return -1;

@@ -229,35 +229,18 @@ int va_genl_get(struct va_genl *g, uint32_t id, struct va_dev_list *list,
 		bool quiet)
 {
 	struct nl_msg *msg;
-	struct nl_cb *cb;
 	int err, e;
 
 	memset(list, 0, sizeof(*list));
 	msg = nlmsg_alloc();
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!msg || !cb) {
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0,
+				 id ? 0 : NLM_F_DUMP, VHOST_ACCEL_CMD_DEV_GET,
+				 VHOST_ACCEL_GENL_VERSION) ||
+	    (id && nla_put_u32(msg, VHOST_ACCEL_A_DEV_ID, id) < 0))
 		err = -NLE_NOMEM;
-		goto out;
-	}
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, g->family, 0,
-			 id ? 0 : NLM_F_DUMP, VHOST_ACCEL_CMD_DEV_GET,
-			 VHOST_ACCEL_GENL_VERSION)) {
-		err = -NLE_NOMEM;
-		goto out;
-	}
-	if (id && nla_put_u32(msg, VHOST_ACCEL_A_DEV_ID, id) < 0) {
-		err = -NLE_NOMEM;
-		goto out;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, dev_msg, list);
-	nl_cb_err(cb, NL_CB_CUSTOM, nl_err_cb, &g->err);
-	nl_errinfo_reset(&g->err);
-	err = nl_send_auto(g->sk, msg);
-	if (err >= 0)
-		err = nl_recvmsgs(g->sk, cb);
-out:
+	else
+		err = nl_transact(g->sk, msg, dev_msg, list, &g->err);
 	nlmsg_free(msg);
-	nl_cb_put(cb);
 	if (err >= 0)
 		return EXIT_OK;
 	va_dev_list_free(list);

@@ -194,30 +194,17 @@ static int link_request(struct nl_sock *sk, const char *name,
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nl_msg *msg;
-	struct nl_cb *cb;
 	int err;
 
 	msg = nlmsg_alloc_simple(RTM_GETLINK, name ? 0 : NLM_F_DUMP);
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!msg || !cb ||
-	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    (name && nla_put_string(msg, IFLA_IFNAME, name) < 0)) {
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    (name && nla_put_string(msg, IFLA_IFNAME, name) < 0))
 		err = -ENOMEM;
-		goto out;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_msg, r);
-	nl_errinfo_reset(&rt_err);
-	nl_cb_err(cb, NL_CB_CUSTOM, nl_err_cb, &rt_err);
-	err = nl_send_auto(sk, msg);
-	if (err >= 0)
-		err = nl_recvmsgs(sk, cb);
-	if (err < 0)
-		err = -nl_errno(err, &rt_err);
 	else
-		err = 0;
-out:
+		err = nl_transact(sk, msg, link_msg, r, &rt_err);
+	if (err < 0 && err != -ENOMEM)
+		err = -nl_errno(err, &rt_err);
 	nlmsg_free(msg);
-	nl_cb_put(cb);
 	return err;
 }
 

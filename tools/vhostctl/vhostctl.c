@@ -167,6 +167,43 @@ int nl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *nlerr, void *arg)
 	return NL_STOP;
 }
 
+struct nl_done {
+	bool done;
+};
+
+static int nl_done_cb(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct nl_done *)arg)->done = true;
+	return NL_STOP;
+}
+
+/*
+ * Send msg and read until its answer is complete: the DONE of a dump, or
+ * the ACK that nl_send_auto() asked for after a reply (leaving that ACK
+ * queued would answer the next request on the socket).
+ */
+int nl_transact(struct nl_sock *sk, struct nl_msg *msg,
+		nl_recvmsg_msg_cb_t valid, void *arg, struct nl_errinfo *e)
+{
+	struct nl_done d = { false };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid, arg);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nl_done_cb, &d);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nl_done_cb, &d);
+	nl_cb_err(cb, NL_CB_CUSTOM, nl_err_cb, e);
+	nl_errinfo_reset(e);
+	err = nl_send_auto(sk, msg);
+	while (err >= 0 && !d.done)
+		err = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	return err < 0 ? err : 0;
+}
+
 void nl_enable_extack(struct nl_sock *sk)
 {
 	int one = 1;

@@ -47,6 +47,9 @@ struct nl_errinfo {
 void nl_errinfo_reset(struct nl_errinfo *e);
 int nl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *nlerr, void *arg);
 void nl_enable_extack(struct nl_sock *sk);
+/* send msg, read the answer to its end; a negative libnl error on failure */
+int nl_transact(struct nl_sock *sk, struct nl_msg *msg,
+		nl_recvmsg_msg_cb_t valid, void *arg, struct nl_errinfo *e);
 /* the errno behind a libnl error code when the kernel did not give one */
 int nl_errno(int nlerr, const struct nl_errinfo *e);
 
