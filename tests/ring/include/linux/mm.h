@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pinning a user page returns a fake struct page naming the test's own
+ * memory; it succeeds only for a whole page that the test mapped writable.
+ * Pins are counted so tests can check each one is released.
+ */
+#ifndef _RING_STUB_LINUX_MM_H
+#define _RING_STUB_LINUX_MM_H
+
+#include <linux/types.h>
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+
+#define FOLL_WRITE	0x01u
+
+struct page {
+	unsigned long addr;	/* the test's address of this page */
+};
+
+int fake_pin_user_pages_fast(unsigned long start, int nr_pages,
+			     unsigned int gup_flags, struct page **pages);
+void fake_unpin_user_pages_dirty_lock(struct page **pages,
+				      unsigned long npages, bool make_dirty);
+
+#define pin_user_pages_fast(start, nr, flags, pages)			\
+	fake_pin_user_pages_fast((start), (nr), (flags), (pages))
+#define unpin_user_pages_dirty_lock(pages, npages, dirty)		\
+	fake_unpin_user_pages_dirty_lock((pages), (npages), (dirty))
+
+#endif
