@@ -263,6 +263,9 @@ int va_ring_add_used_n(struct va_ring *r, const struct vring_used_elem *elems,
 
 	int ret;
 
+	/* More than the ring holds would run past its end. */
+	if (unlikely(n > r->num))
+		return -EINVAL;
 	if (copy_to_user(&ring[start], elems, first * sizeof(*elems)) ||
 	    copy_to_user(&ring[0], elems + first, (n - first) * sizeof(*elems)))
 		return -EFAULT;
