@@ -514,6 +514,9 @@ dpdk_part() {
 	"$VC" -j monitor >"$T/events2.json" 2>"$T/monitor2.err" &
 	local mon=$!
 	pids+=("$mon")
+	"$VC" monitor >"$T/events2.txt" 2>&1 &
+	local tmon=$!
+	pids+=("$tmon")
 	sleep 0.5
 
 	mkfifo "$fifo"
@@ -568,12 +571,21 @@ dpdk_part() {
 	jcheck "dev show $id: backend vcdpdk0 (tap), 2 queues of 256, VERSION_1" "$T/dev.json" \
 		"(lambda d: d['backend']['ifname'] == 'vcdpdk0' and d['backend']['kind'] == 'tap' and [q['size'] for q in d['queues']] == [256, 256] and 'VERSION_1' in d['feature_names'] and d['mem_regions'] >= 1)([d for d in j if d['id'] == $id][0])"
 
+	expect 0 "vcdpdk0: tap vnet_hdr persist queues 1 state (UP|UNKNOWN) vhost dev $id\$" "$VC" link show vcdpdk0
+	run "$VC" -j link show vcdpdk0
+	printf '%s\n' "$out" >"$T/ls.json"
+	jcheck "link show -j: vcdpdk0 is used by device $id" "$T/ls.json" "j[0]['vhost_devs'] == [$id]"
+
 	# (a) txonly: testpmd -> device -> tap, while dev stats -w watches
 	echo "set fwd txonly" >&9
 	echo "start" >&9
 	tp_expect "packet forwarding - ports=" 1 || return
+	"$VC" dev stats "$id" -w 0.5 >"$T/rates.txt" 2>&1 &
+	local wp=$!
 	timeout --preserve-status -s INT 5.5 "$VC" -j dev stats "$id" -w 1 >"$T/rates.json" 2>"$T/rates.err"
 	local wrc=$?
+	kill -INT "$wp"
+	wait "$wp" && ok "dev stats -w (text) exits 0 on SIGINT" || bad "dev stats -w (text) exit status"
 	echo "stop" >&9
 	tp_expect "Done." 1 || return
 	settle rx_packets
@@ -596,12 +608,7 @@ for s in lines:
 if max(next(q for q in s["devices"][0]["queues"] if q["index"] == 1)["rates"]["pps"] for s in lines) <= 0:
     sys.exit("TX pps never above 0")
 EOF
-	"$VC" dev stats "$id" -w 0.5 >"$T/rates.txt" 2>&1 &
-	local wp=$!
-	sleep 1.8
-	kill -INT "$wp"
-	wait "$wp" && ok "dev stats -w (text) exits 0 on SIGINT" || bad "dev stats -w (text) exit status"
-	sed 's/^/    /' "$T/rates.txt"
+	head -n 9 "$T/rates.txt" | sed 's/^/    /'
 	grep -q 'bit/s' "$T/rates.txt" || bad "dev stats -w text has no header"
 
 	stats || return
@@ -650,9 +657,10 @@ EOF
 	exec 9>&-
 	expect 1 "no device $id" "$VC" dev show "$id"
 	sleep 0.5
-	kill -INT "$mon"
+	kill -INT "$mon" "$tmon"
 	wait "$mon"
-	sed 's/^/    /' "$T/events2.json"
+	wait "$tmon"
+	sed 's/^/    /' "$T/events2.json" "$T/events2.txt"
 	"$PY" - "$T/events2.json" "$id" "$tp_pid" <<'EOF' && ok "monitor saw testpmd's device $id: new, owner, attach, del" || bad "monitor events for testpmd"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -681,7 +689,12 @@ expect 1 'creating tap vcx: needs CAP_NET_ADMIN \(run as root\)' "${NOBODY[@]}" 
 expect 1 'creating macvtap vcx: needs CAP_NET_ADMIN \(run as root\)' "${NOBODY[@]}" "$VC" link add vcx type macvtap link vcdum0
 expect 1 'deleting vct0: needs CAP_NET_ADMIN \(run as root\)' "${NOBODY[@]}" "$VC" link del vct0
 expect 1 "cannot open $DEV: permission denied.*group kvm" "${NOBODY[@]}" "$VC" attach --tap vct1 -- true
-expect 1 'attaching to tap vct0 needs CAP_NET_ADMIN \(run as root\)' "${NOBODY[@]}" env VHOSTCTL_DEVICE=/dev/null "$VC" attach --tap vct0 -- true
+# a tap without user or group is anyone's to attach (the kernel's rule), one
+# with a user only that user's
+expect 0 '' "${NOBODY[@]}" env VHOSTCTL_DEVICE=/dev/null "$VC" attach --tap vct0 -- true
+expect 0 '' "$VC" link add vct3 type tap vnet_hdr user root
+expect 1 'attaching to tap vct3 needs CAP_NET_ADMIN \(run as root\), or a tap that belongs to you' "${NOBODY[@]}" env VHOSTCTL_DEVICE=/dev/null "$VC" attach --tap vct3 -- true
+expect 0 '' "$VC" link del vct3
 expect 1 'listening to vhost_accel events needs CAP_NET_ADMIN \(run as root\)' "${NOBODY[@]}" "$VC" monitor
 expect 0 '^\[\]$' "${NOBODY[@]}" "$VC" -j dev show
 expect 1 '/dev/vhost-nonexistent not found \(given by --device or VHOSTCTL_DEVICE\)' env VHOSTCTL_DEVICE=/dev/vhost-nonexistent "$VC" attach --tap vct0 -- true

@@ -43,9 +43,9 @@ static void link_usage(FILE *f)
 	      "\n"
 	      "show  the tap, macvtap and ipvtap links (or link NAME, any kind), with\n"
 	      "      the vhost-accel devices that use them.\n"
-	      "add   a persistent tap (owned by USER/GROUP, so that they may attach to\n"
-	      "      it without CAP_NET_ADMIN), or a macvtap on DEV (default mode: the\n"
-	      "      kernel's, vepa).\n"
+	      "add   a persistent tap, or a macvtap on DEV (default mode: the kernel's,\n"
+	      "      vepa). A tap with USER or GROUP may be attached by them (and root)\n"
+	      "      only; without either, by anyone who may open /dev/net/tun.\n"
 	      "del   a tap or macvtap link (others are left to 'ip link del').\n", f);
 }
 
