@@ -260,7 +260,6 @@ int va_ring_add_used_n(struct va_ring *r, const struct vring_used_elem *elems,
 	unsigned int start = r->last_used_idx & (r->num - 1);
 	unsigned int first = min(n, r->num - start);
 	vring_used_elem_t __user *ring = r->used->ring;
-
 	int ret;
 
 	/* More than the ring holds would run past its end. */
