@@ -285,7 +285,7 @@ const char *va_error_name(uint32_t err, char *buf, size_t len)
 		[VHOST_ACCEL_ERR_TOO_BIG] = "too_big",
 	};
 
-	if (err < sizeof(names) / sizeof(names[0]) && names[err])
+	if (err < ARRAY_SIZE(names) && names[err])
 		return names[err];
 	snprintf(buf, len, "error%" PRIu32, err);
 	return buf;

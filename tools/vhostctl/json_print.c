@@ -61,12 +61,14 @@ static void json_string(const char *s)
 			continue;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
-			switch (*p) {
-			case '\n': fputs("\\n", stdout); break;
-			case '\t': fputs("\\t", stdout); break;
-			case '\r': fputs("\\r", stdout); break;
-			default: printf("\\u%04x", *p); break;
-			}
+			if (*p == '\n')
+				fputs("\\n", stdout);
+			else if (*p == '\t')
+				fputs("\\t", stdout);
+			else if (*p == '\r')
+				fputs("\\r", stdout);
+			else
+				printf("\\u%04x", *p);
 			p++;
 			continue;
 		}

@@ -248,7 +248,7 @@ static const char *operstate_name(uint8_t s)
 		"TESTING", "DORMANT", "UP",
 	};
 
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
+	return s < ARRAY_SIZE(names) ? names[s] : "UNKNOWN";
 }
 
 struct show_ctx {

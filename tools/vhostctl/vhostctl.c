@@ -263,6 +263,10 @@ int main(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-' && argv[i][1]) {
 		const char *o = argv[i];
 
+		if (!strcmp(o, "--")) {
+			i++;
+			break;
+		}
 		if (is_word(o, "-j", "--json", NULL)) {
 			if (!json)
 				json = 1;
@@ -278,9 +282,6 @@ int main(int argc, char **argv)
 		} else if (is_word(o, "-h", "--help", NULL)) {
 			usage(stdout);
 			return EXIT_OK;
-		} else if (!strcmp(o, "--")) {
-			i++;
-			break;
 		} else {
 			return usage_err("vhostctl help", "unknown option \"%s\"", o);
 		}

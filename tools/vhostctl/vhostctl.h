@@ -14,6 +14,8 @@
 
 #include "json_print.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
