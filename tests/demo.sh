@@ -15,7 +15,8 @@ run() {
 
 echo "vhost-accel demo on $(uname -r), $(nproc) CPUs (QEMU TCG)"
 
-run lsmod | grep -E '^(Module|vhost|tun|tap|macvtap)' || true
+printf '\n$ lsmod\n'
+lsmod | grep -E '^(Module|vhost|tun|tap|macvtap)' || true
 run ls -l /dev/vhost-net /dev/vhost-accel
 run modinfo -F depends "$VA_ROOT/drivers/vhost/vhost_accel.ko"
 
