@@ -21,7 +21,7 @@
 
 #include "vadriver.h"
 
-int va_timeout_ms = 5000;
+int va_timeout_ms = 10000;
 unsigned int va_seed = 20261125;
 int va_verbose;
 const char *va_dev_path;

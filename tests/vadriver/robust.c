@@ -178,6 +178,7 @@ static void run_case(const struct bad_case *bc)
 	struct va_vq *vq;
 	struct res r;
 	int head, e;
+	bool dropped;
 	__u16 old;
 
 	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
@@ -217,8 +218,23 @@ static void run_case(const struct bad_case *bc)
 	}
 	check(wait_err(vq, ERR_WAIT_MS), "%s: error eventfd signalled",
 	      bc->name);
-	check(vq_wait_used(vq, 1, 200) == -ETIMEDOUT,
-	      "%s: bad buffer not used", bc->name);
+	/*
+	 * /dev/vhost-net leaves a malformed buffer where it is: it neither
+	 * uses it nor moves on (TX), or skips it without a used entry (RX).
+	 */
+	dropped = vq_wait_used(vq, 1, 200) == 0;
+	check(!dropped, "%s: bad buffer not used", bc->name);
+	if (dropped) {
+		struct va_chain *c;
+		__u32 len, id;
+
+		if (!vq_get_used(vq, &c, &len, &id)) {
+			free(c);
+			diag("%s: the device returned the bad buffer as used (id %u%s, len %u)",
+			     bc->name, id, id == (__u32)head ? "" : ", not its id",
+			     len);
+		}
+	}
 
 	/*
 	 * A device may have taken the bogus avail index in: there is no
@@ -227,23 +243,22 @@ static void run_case(const struct bad_case *bc)
 	if (bc->damage == d_avail_jump)
 		goto out;
 	/*
-	 * Repaired, kicked, and one more good buffer with the same frame:
-	 * the device works again. Whether it retries the repaired buffer
-	 * or skipped it for good (/dev/vhost-net does either, depending on
+	 * Repaired, one more good buffer with the same frame, kicked: the
+	 * device works again. Whether it retries the repaired buffer or
+	 * skipped it for good (/dev/vhost-net does either, depending on
 	 * where it found the fault) is its business; what it does use must
 	 * be right.
 	 */
 	res_init(&r);
-	restore(vq, head);
+	if (!dropped)
+		restore(vq, head);
 	__sync_synchronize();
-	vq_force_kick(vq);
 	if (bc->vq == VA_TX) {
-		int head2, n = 0;
+		int head2, n = 0, sent = 0;
 		bool got2 = false, got1 = false;
 
-		old = vq->avail_idx;
 		head2 = tx_post(&d, frame, 1514, L_SINGLE, NULL);
-		vq_kick(vq, old);
+		vq_force_kick(vq);
 		while (!got2 && r.ok && n < 2) {
 			struct va_chain *c;
 			__u32 len, id;
@@ -259,15 +274,18 @@ static void run_case(const struct bad_case *bc)
 				break;
 			}
 			free(c);
-			if (id == (__u32)head2)
+			if (id == (__u32)head2) {
 				got2 = true;
-			else if (id == (__u32)head)
+				sent++;
+			} else if (id == (__u32)head && !dropped) {
 				got1 = true;
+				sent++;
+			}
 			n++;
 		}
-		while (r.ok && n--)
+		while (r.ok && sent--)
 			tx_captured(&d.tap, frame, 1514, NULL, &r);
-		if (r.ok)
+		if (r.ok && !dropped)
 			diag("%s: the repaired buffer was %s", bc->name,
 			     got1 ? "used" : "skipped");
 	} else {
