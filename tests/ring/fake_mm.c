@@ -35,6 +35,11 @@ long fake_alloc_fail_after = -1;
 long fake_pins_live;
 long fake_kmaps_live;
 
+void fake_unmap_all(void)
+{
+	nmappings = 0;
+}
+
 void fake_mm_reset(void)
 {
 	nmappings = 0;

@@ -58,6 +58,7 @@ extern long fake_kmaps_live;
 void fake_mm_reset(void);
 int fake_map(const void *base, size_t len, unsigned int prot);
 void fake_unmap(const void *base);
+void fake_unmap_all(void);
 /* Is all of [addr, addr + len) mapped with @prot? Not traced. */
 bool fake_mapped(uintptr_t addr, size_t len, unsigned int prot);
 
