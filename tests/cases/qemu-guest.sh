@@ -5,10 +5,10 @@
 # A nested QEMU guest (TCG) whose virtio-net data path is $VA_DEV, handed to QEMU
 # as an open fd (vhostfd=), once with mergeable RX buffers and once without:
 #
-#   test VM                                           nested guest (tests/guest/init)
-#   xfer.py send :5001 ---\                        /--- nc 10.0.2.1 5001 >/tmp/get
-#   xfer.py recv :5002 ---- vatap0 10.0.2.1/24 -- $VA_DEV -- virtio-net-pci -- eth0 10.0.2.15/24
-#   ping 10.0.2.15 -------/  (tap, vnet_hdr)      (worker)  \--- nc 10.0.2.1 5002 </tmp/put
+#   test VM                                             nested guest (tests/guest/init)
+#   xfer.py serve :5001 --\                        /--- wget http://10.0.2.1:5001/get
+#   xfer.py fetch ---------- vatap0 10.0.2.1/24 -- $VA_DEV -- virtio-net-pci -- eth0 10.0.2.15/24
+#   ping 10.0.2.15 -------/  (tap, vnet_hdr)      (worker)  \--- httpd :8080 /put (= what it got)
 #
 # Checks: ping both ways; VA_NESTED_BYTES (8 MiB) each way over TCP with equal
 # sha256 on both ends; the guest negotiated MRG_RXBUF as configured; QEMU holds
@@ -29,18 +29,18 @@ TAP=vatap0
 HOST_IP=10.0.2.1
 GUEST_IP=10.0.2.15
 GET_PORT=5001
-PUT_PORT=5002
+PUT_PORT=8080
 VIRTIO_NET_F_MRG_RXBUF=15
 
 qpid=
-send_pid=
-recv_pid=
+serve_pid=
+fetch_pid=
 cleanup() {
 	local rc=$?
 	set +e
 	ng_stop "$qpid"
-	ng_stop "$send_pid"
-	ng_stop "$recv_pid"
+	ng_stop "$serve_pid"
+	ng_stop "$fetch_pid"
 	ip link del "$TAP" 2>/dev/null
 	exit "$rc"
 }
@@ -70,7 +70,7 @@ wait_output() {
 
 run_guest() {
 	local cfg=$1 devopt want d console t0 t_up t_get t_put workers cpu0 cpu1 cpu2
-	local feats got_sha put_sha recv_sha tx0 rx0 tx rx target
+	local feats got_sha put_sha fetch_sha tx0 rx0 tx rx target
 	case "$cfg" in
 	mrg-on) devopt= want=1 ;;
 	mrg-off) devopt=,mrg_rxbuf=off want=0 ;;
@@ -82,12 +82,9 @@ run_guest() {
 	: >"$console"
 	log "== $cfg: starting transfer endpoints and the nested guest"
 
-	"$NG_PY" "$NG_LIB/xfer.py" send "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT))" >"$d/send.out" 2>&1 &
-	send_pid=$!
-	"$NG_PY" "$NG_LIB/xfer.py" recv "$HOST_IP" "$PUT_PORT" "$SIZE" "$((BOOT_TIMEOUT + XFER_TIMEOUT))" >"$d/recv.out" 2>&1 &
-	recv_pid=$!
-	wait_output "$d/send.out" listening
-	wait_output "$d/recv.out" listening
+	"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT))" >"$d/serve.out" 2>&1 &
+	serve_pid=$!
+	wait_output "$d/serve.out" listening
 
 	tx0=$(ng_tapstat "$TAP" tx_bytes)
 	rx0=$(ng_tapstat "$TAP" rx_bytes)
@@ -141,26 +138,29 @@ run_guest() {
 	put_sha=${NG_LINE##*sha256=}
 	# the guest sends back what it received: the test VM knows what to expect
 	[ "$put_sha" = "$get_sha" ] || die "$cfg: guest is to send back $put_sha, not $get_sha"
-	ng_wait "$console" '^VA-GUEST put start' "$XFER_TIMEOUT" "$qpid"
+	ng_wait "$console" '^VA-GUEST put ready' "$XFER_TIMEOUT" "$qpid"
 	t_put=$(date +%s)
-	ng_wait "$d/recv.out" '^received ' "$XFER_TIMEOUT" "$qpid"
+	"$NG_PY" "$NG_LIB/xfer.py" fetch "http://$GUEST_IP:$PUT_PORT/put" "$SIZE" "$XFER_TIMEOUT" >"$d/fetch.out" 2>&1 &
+	fetch_pid=$!
+	ng_wait "$d/fetch.out" '^(fetched|error|timeout)' "$XFER_TIMEOUT" "$qpid"
 	# shellcheck disable=SC2086
 	cpu2=$(ng_cputime $workers)
-	recv_sha=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$d/recv.out")
+	wait "$fetch_pid" || { cat "$d/fetch.out"; die "$cfg: fetching the guest's data failed"; }
+	fetch_pid=
+	fetch_sha=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$d/fetch.out")
 	t_put=$(($(date +%s) - t_put))
-	log "$cfg: guest -> test VM: $(grep '^received' "$d/recv.out")"
-	[ "$recv_sha" = "$put_sha" ] || die "$cfg: test VM received data with sha256 $recv_sha, guest sent $put_sha"
+	log "$cfg: guest -> test VM: $(grep '^fetched' "$d/fetch.out")"
+	[ "$fetch_sha" = "$put_sha" ] || die "$cfg: test VM received data with sha256 $fetch_sha, guest sent $put_sha"
+	"$NG_PY" "$NG_LIB/xfer.py" poke "$GUEST_IP" "$((PUT_PORT + 1))" 60 || die "$cfg: cannot tell the guest to finish"
 
 	ng_wait "$console" '^VA-GUEST RESULT ' 60 "$qpid"
 	[ "$NG_LINE" = "VA-GUEST RESULT pass" ] || { ng_dump "$console"; die "$cfg: $NG_LINE"; }
 	ng_wait_exit "$qpid" 60 || die "$cfg: QEMU did not exit after the guest powered off"
 	wait "$qpid" || die "$cfg: QEMU exit status $?"
 	qpid=
-	ng_wait_exit "$send_pid" 10 || die "$cfg: sender still running"
-	wait "$send_pid" || { cat "$d/send.out"; die "$cfg: sender failed"; }
-	send_pid=
-	wait "$recv_pid" || { cat "$d/recv.out"; die "$cfg: receiver failed"; }
-	recv_pid=
+	ng_wait_exit "$serve_pid" 10 || die "$cfg: server still running"
+	wait "$serve_pid" || { cat "$d/serve.out"; die "$cfg: server failed"; }
+	serve_pid=
 	ng_console_ok "$console"
 
 	tx=$(($(ng_tapstat "$TAP" tx_bytes) - tx0))

@@ -1,31 +1,42 @@
 #!/usr/bin/python3
-"""One-shot TCP endpoints for the nested-guest cases (run in the test VM).
+"""HTTP/1.0 transfer endpoints for the nested-guest cases (run in the test VM).
 
-  xfer.py send ADDR PORT FILE [TIMEOUT]   serve FILE to the first client, then close
-  xfer.py recv ADDR PORT SIZE [TIMEOUT]   read SIZE bytes from the first client
+The nested guest has busybox only: its wget and httpd move data in 64 KiB reads
+and sendfile(), where nc moves 1 KiB per system call, which costs minutes under
+nested TCG. So the test VM serves a file to the guest's wget, and fetches the
+guest's file from its httpd.
 
-Prints "listening", "connected", periodic "progress BYTES" lines and a last line
-  "sent bytes=N secs=T"  or  "received bytes=N sha256=H secs=T"
-Exits 1 on timeout (TIMEOUT seconds in total, default 900) or on a short transfer.
+  xfer.py serve ADDR PORT FILE [TIMEOUT]  answer one GET with FILE, then exit
+  xfer.py fetch URL SIZE [TIMEOUT]        GET URL, expect SIZE bytes, print sha256
+  xfer.py poke ADDR PORT [TIMEOUT]        connect and close (a "go on" signal)
+
+Output lines: "listening", "connected ADDR", "progress BYTES" every 5 s, then
+  "served bytes=N secs=T"  or  "fetched bytes=N sha256=H secs=T"
+TIMEOUT (seconds, default 900) bounds the whole run; exit status 1 on timeout,
+a connection error, or a short transfer.
 """
 import hashlib
 import socket
 import sys
 import time
 
+deadline = 0.0
 
-def main():
-    if len(sys.argv) not in (5, 6) or sys.argv[1] not in ("send", "recv"):
-        sys.exit(__doc__)
-    mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    deadline = time.monotonic() + (float(sys.argv[5]) if len(sys.argv) == 6 else 900)
 
-    def remaining():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timeout")
-        return left
+def remaining():
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timeout")
+    return left
 
+
+def progress(done, state):
+    if time.monotonic() - state[0] >= 5:
+        state[0] = time.monotonic()
+        print("progress", done, flush=True)
+
+
+def serve(addr, port, path):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))
@@ -36,47 +47,89 @@ def main():
     srv.close()
     print("connected", peer[0], flush=True)
     start = time.monotonic()
-    last_report = start
-    done = 0
-    if mode == "send":
-        with open(sys.argv[4], "rb") as f:
-            while True:
-                buf = f.read(65536)
-                if not buf:
-                    break
-                view = memoryview(buf)
-                while view:
-                    conn.settimeout(remaining())
-                    n = conn.send(view)
-                    view = view[n:]
-                    done += n
-                if time.monotonic() - last_report >= 5:
-                    last_report = time.monotonic()
-                    print("progress", done, flush=True)
-        conn.shutdown(socket.SHUT_WR)
-        # drain until the client closes its side
+    req = b""
+    while b"\r\n\r\n" not in req:
         conn.settimeout(remaining())
-        while conn.recv(4096):
-            pass
-        print("sent bytes=%d secs=%.1f" % (done, time.monotonic() - start), flush=True)
-    else:
-        size = int(sys.argv[4])
-        h = hashlib.sha256()
-        while done < size:
-            conn.settimeout(remaining())
-            buf = conn.recv(min(65536, size - done))
-            if not buf:
-                break
-            h.update(buf)
-            done += len(buf)
-            if time.monotonic() - last_report >= 5:
-                last_report = time.monotonic()
-                print("progress", done, flush=True)
-        print("received bytes=%d sha256=%s secs=%.1f"
-              % (done, h.hexdigest(), time.monotonic() - start), flush=True)
-        if done != size:
-            sys.exit(1)
+        buf = conn.recv(4096)
+        if not buf:
+            raise ConnectionError("client closed before sending its request")
+        req += buf
+    with open(path, "rb") as f:
+        data = f.read()
+    conn.settimeout(remaining())
+    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data))
+    done, state, view = 0, [start], memoryview(data)
+    while done < len(data):
+        conn.settimeout(remaining())
+        done += conn.send(view[done:done + 262144])
+        progress(done, state)
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(remaining())
+    while conn.recv(4096):
+        pass
     conn.close()
+    print("served bytes=%d secs=%.1f" % (done, time.monotonic() - start), flush=True)
+
+
+def fetch(url, size):
+    assert url.startswith("http://")
+    hostport, _, path = url[len("http://"):].partition("/")
+    host, _, port = hostport.partition(":")
+    conn = socket.create_connection((host, int(port or 80)), timeout=min(30, remaining()))
+    print("connected", host, flush=True)
+    start = time.monotonic()
+    conn.sendall(b"GET /%s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path.encode(), hostport.encode()))
+    head = b""
+    while b"\r\n\r\n" not in head:
+        conn.settimeout(remaining())
+        buf = conn.recv(4096)
+        if not buf:
+            raise ConnectionError("server closed during the response header")
+        head += buf
+    head, _, body = head.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0]
+    if b" 200 " not in status + b" ":
+        raise ConnectionError("server answered %r" % status.decode(errors="replace"))
+    h = hashlib.sha256(body)
+    done, state = len(body), [start]
+    while True:
+        conn.settimeout(remaining())
+        buf = conn.recv(262144)
+        if not buf:
+            break
+        h.update(buf)
+        done += len(buf)
+        progress(done, state)
+    conn.close()
+    print("fetched bytes=%d sha256=%s secs=%.1f"
+          % (done, h.hexdigest(), time.monotonic() - start), flush=True)
+    if done != size:
+        sys.exit(1)
+
+
+def poke(addr, port):
+    while True:
+        try:
+            socket.create_connection((addr, port), timeout=min(10, remaining())).close()
+            return
+        except ConnectionRefusedError:
+            time.sleep(0.5)
+
+
+def main():
+    global deadline
+    args = sys.argv[1:]
+    n = {"serve": 4, "fetch": 3, "poke": 3}.get(args[0] if args else "")
+    if n is None or len(args) not in (n, n + 1):
+        sys.exit(__doc__)
+    deadline = time.monotonic() + (float(args[n]) if len(args) > n else 900)
+    if args[0] == "serve":
+        serve(args[1], int(args[2]), args[3])
+    elif args[0] == "fetch":
+        fetch(args[1], int(args[2]))
+    else:
+        poke(args[1], int(args[2]))
 
 
 if __name__ == "__main__":
@@ -84,4 +137,7 @@ if __name__ == "__main__":
         main()
     except (TimeoutError, socket.timeout):
         print("timeout", flush=True)
+        sys.exit(1)
+    except (OSError, ConnectionError) as e:
+        print("error", e, flush=True)
         sys.exit(1)
