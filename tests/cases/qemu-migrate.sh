@@ -1,0 +1,209 @@
+#!/bin/bash
+# va-devices: both
+# va-timeout: 1800
+#
+# Live migration of a nested guest whose data path is $VA_DEV, in the middle of
+# a download into the guest, with the migration throttled so that the device
+# keeps writing guest memory while the pages are being copied: only the device's
+# dirty log tells QEMU to copy those pages again.
+#
+#                   vabr0 10.0.2.1/24 (xfer.py serve :5001, fetch, ping)
+#                   /                 \
+#   vatap0 -- $VA_DEV (fd) -- QEMU A     vatap1 -- $VA_DEV (another fd) -- QEMU B
+#             guest eth0 10.0.2.15      ==== migrate tcp:127.0.0.1:PORT ====>  -incoming
+#
+# The guest downloads VA_MIGRATE_BYTES (64 MiB) with wget; once part of it has
+# arrived, QEMU A migrates to B at max-bandwidth 8 MiB/s. The guest then checks
+# the sha256 of what it received (before, during and after the migration) and
+# offers it back, and the test VM fetches it from the guest on B and checks it.
+# The download must still be running when the migration completes, or the case
+# fails for not testing what it should (raise VA_MIGRATE_BYTES then).
+set -euo pipefail
+
+# shellcheck source=lib/nested.sh
+. "$VA_ROOT/tests/cases/lib/nested.sh"
+ng_require
+
+SIZE=${VA_MIGRATE_BYTES:-67108864}
+START_AFTER=${VA_MIGRATE_START_AFTER:-4194304}
+BANDWIDTH=${VA_MIGRATE_BANDWIDTH:-8388608}
+DOWNTIME_MS=${VA_MIGRATE_DOWNTIME_MS:-1000}
+BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-360}
+XFER_TIMEOUT=${VA_NESTED_XFER_TIMEOUT:-600}
+MIGRATE_TIMEOUT=${VA_MIGRATE_TIMEOUT:-420}
+BR=vabr0
+TAPS="vatap0 vatap1"
+HOST_IP=10.0.2.1
+GUEST_IP=10.0.2.15
+GET_PORT=5001
+PUT_PORT=8080
+MIG_PORT=4444
+QMP=$NG_LIB/qmp.py
+
+pid_a=
+pid_b=
+serve_pid=
+fetch_pid=
+cleanup() {
+	local rc=$?
+	set +e
+	ng_stop "$pid_a"
+	ng_stop "$pid_b"
+	ng_stop "$serve_pid"
+	ng_stop "$fetch_pid"
+	for t in $TAPS; do ip link del "$t" 2>/dev/null; done
+	ip link del "$BR" 2>/dev/null
+	exit "$rc"
+}
+trap cleanup EXIT
+
+initrd=$(ng_initramfs)
+kernel=$(ng_kernel)
+log "device $VA_DEV, kernel $kernel, initramfs $initrd; $SIZE bytes in, migrate at $BANDWIDTH B/s after $START_AFTER"
+
+ip link add "$BR" type bridge
+ip link set "$BR" type bridge forward_delay 0 stp_state 0
+ip addr add "$HOST_IP/24" dev "$BR"
+for t in $TAPS; do
+	ip tuntap add dev "$t" mode tap vnet_hdr
+	ip link set "$t" master "$BR"
+	ip link set "$t" up
+done
+ip link set "$BR" up
+
+head -c "$SIZE" /dev/urandom >"$VA_TMP/get.bin"
+get_sha=$(sha256sum "$VA_TMP/get.bin" | cut -d' ' -f1)
+
+# start_qemu NAME TAP [EXTRA...]: sets QPID; console in $VA_TMP/NAME.log
+start_qemu() {
+	local name=$1 tap=$2
+	shift 2
+	: >"$VA_TMP/$name.log"
+	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+		-machine pc,accel=tcg -m 384 -smp 1 \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=5 panic=-1 va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
+		-serial "file:$VA_TMP/$name.log" \
+		-qmp "unix:$VA_TMP/$name.qmp,server=on,wait=off" \
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=on,vhostfd=7" \
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile=" \
+		"$@" 7<>"$VA_DEV" 2>"$VA_TMP/$name.err" &
+	QPID=$!
+}
+
+# check_fd NAME PID: QEMU holds $VA_DEV at fd 7
+check_fd() {
+	local target
+	target=$(readlink "/proc/$2/fd/7" || true)
+	[ "$target" = "$(readlink -f "$VA_DEV")" ] || die "QEMU $1's fd 7 is '$target', not $VA_DEV"
+}
+
+# bytes the server has sent so far (from its progress lines)
+served() { awk '$1 == "progress" { n = $2 } /^served/ { d = 1 } END { print d ? "done" : n + 0 }' "$VA_TMP/serve.out"; }
+
+"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT + MIGRATE_TIMEOUT))" >"$VA_TMP/serve.out" 2>&1 &
+serve_pid=$!
+
+t0=$(date +%s)
+start_qemu a vatap0
+pid_a=$QPID
+start_qemu b vatap1 -incoming "tcp:127.0.0.1:$MIG_PORT"
+pid_b=$QPID
+
+ng_wait "$VA_TMP/a.log" '^VA-GUEST up' "$BOOT_TIMEOUT" "$pid_a"
+log "A: guest up after $(($(date +%s) - t0))s"
+check_fd A "$pid_a"
+kill -0 "$pid_b" 2>/dev/null || { ng_dump "$VA_TMP/b.log"; die "QEMU B (incoming) exited"; }
+check_fd B "$pid_b"
+workers_a=$(ng_workers "$pid_a")
+[ -n "$workers_a" ] || die "no worker task for QEMU A (pid $pid_a)"
+# shellcheck disable=SC2086
+log "A: pid $pid_a, worker(s) $(ng_comms $workers_a); B: pid $pid_b, waiting for the migration"
+ng_ping -c 2 -W 10 "$GUEST_IP" >"$VA_TMP/ping-a.out" 2>&1 || { cat "$VA_TMP/ping-a.out"; die "ping test VM -> guest on A failed"; }
+ng_wait "$VA_TMP/a.log" '^VA-GUEST ping ok' 120 "$pid_a"
+log "A: ping both ways ok"
+
+# start the migration once part of the download has arrived
+ng_wait "$VA_TMP/a.log" '^VA-GUEST get start' "$XFER_TIMEOUT" "$pid_a"
+t_get=$(date +%s)
+for ((i = 0; ; i++)); do
+	n=$(served)
+	[ "$n" = done ] && die "the download ended before the migration started: raise VA_MIGRATE_BYTES"
+	[ "$n" -ge "$START_AFTER" ] && break
+	[ "$i" -lt $((XFER_TIMEOUT * 5)) ] || die "download too slow: $n bytes after ${XFER_TIMEOUT}s"
+	kill -0 "$pid_a" 2>/dev/null || { ng_dump "$VA_TMP/a.log"; die "QEMU A exited"; }
+	sleep 0.2
+done
+# shellcheck disable=SC2086
+cpu_a0=$(ng_cputime $workers_a)
+log "migrating A -> B with $(served) of $SIZE bytes sent ($(($(date +%s) - t_get))s into the download)"
+t_mig=$(date +%s)
+"$NG_PY" "$QMP" "$VA_TMP/a.qmp" \
+	"{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"max-bandwidth\": $BANDWIDTH, \"downtime-limit\": $DOWNTIME_MS}}" \
+	"{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:$MIG_PORT\"}}" >"$VA_TMP/qmp-start.out" ||
+	{ cat "$VA_TMP/qmp-start.out"; die "QMP migrate failed"; }
+if ! "$NG_PY" "$QMP" "$VA_TMP/a.qmp" --wait-migration "$MIGRATE_TIMEOUT" >"$VA_TMP/migrate.out" 2>&1; then
+	sed 's/^/    | /' "$VA_TMP/migrate.out"
+	ng_dump "$VA_TMP/b.log"
+	die "migration did not complete"
+fi
+t_mig=$(($(date +%s) - t_mig))
+# shellcheck disable=SC2086
+cpu_a1=$(ng_cputime $workers_a)
+at_switch=$(served)
+log "migration: $(tail -n 1 "$VA_TMP/migrate.out") after ${t_mig}s, $(grep -c '^status=active' "$VA_TMP/migrate.out") progress lines; server at $at_switch of $SIZE"
+if [ "$at_switch" = done ] || grep -a -q '^VA-GUEST get bytes=' "$VA_TMP/a.log"; then
+	die "the download ended before the migration completed: nothing tested; raise VA_MIGRATE_BYTES"
+fi
+log "A's worker used $((cpu_a1 - cpu_a0)) ticks during the migration"
+
+"$NG_PY" "$QMP" "$VA_TMP/b.qmp" '{"execute": "query-status"}' >"$VA_TMP/b-status.out" || true
+grep -q '"running"' "$VA_TMP/b-status.out" || { cat "$VA_TMP/b-status.out"; die "QEMU B is not running after the migration"; }
+"$NG_PY" "$QMP" "$VA_TMP/a.qmp" '{"execute": "quit"}' >/dev/null 2>&1 || true
+ng_wait_exit "$pid_a" 30 || die "QEMU A did not quit"
+wait "$pid_a" || log "QEMU A exit status $? (after quit)"
+pid_a=
+workers_b=$(ng_workers "$pid_b")
+[ -n "$workers_b" ] || die "no worker task for QEMU B (pid $pid_b) after the migration"
+# shellcheck disable=SC2086
+log "B: worker(s) $(ng_comms $workers_b)"
+# shellcheck disable=SC2086
+cpu_b0=$(ng_cputime $workers_b)
+
+ng_wait "$VA_TMP/b.log" '^VA-GUEST get bytes=' "$XFER_TIMEOUT" "$pid_b"
+t_get=$(($(date +%s) - t_get))
+log "B: guest received: $NG_LINE (download took ${t_get}s)"
+[ "${NG_LINE##*sha256=}" = "$get_sha" ] || die "data received across the migration is corrupt: sha256 ${NG_LINE##*sha256=}, sent $get_sha"
+# shellcheck disable=SC2086
+cpu_b1=$(ng_cputime $workers_b)
+[ "$cpu_b1" -gt "$cpu_b0" ] || log "note: B's worker used no CPU for the rest of the download"
+
+ng_wait "$VA_TMP/b.log" '^VA-GUEST put ready' "$XFER_TIMEOUT" "$pid_b"
+t_put=$(date +%s)
+"$NG_PY" "$NG_LIB/xfer.py" fetch "http://$GUEST_IP:$PUT_PORT/put" "$SIZE" "$XFER_TIMEOUT" >"$VA_TMP/fetch.out" 2>&1 &
+fetch_pid=$!
+ng_wait "$VA_TMP/fetch.out" '^(fetched|error|timeout)' "$XFER_TIMEOUT" "$pid_b"
+# shellcheck disable=SC2086
+cpu_b2=$(ng_cputime $workers_b)
+wait "$fetch_pid" || { cat "$VA_TMP/fetch.out"; die "fetching from the migrated guest failed"; }
+fetch_pid=
+log "B: guest -> test VM: $(grep '^fetched' "$VA_TMP/fetch.out") ($(($(date +%s) - t_put))s)"
+fetch_sha=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$VA_TMP/fetch.out")
+[ "$fetch_sha" = "$get_sha" ] || die "data sent by the migrated guest is corrupt: sha256 $fetch_sha, expected $get_sha"
+[ "$cpu_b2" -gt "$cpu_b1" ] || die "B's worker used no CPU while the migrated guest sent $SIZE bytes"
+ng_ping -c 2 -W 10 "$GUEST_IP" >"$VA_TMP/ping-b.out" 2>&1 || { cat "$VA_TMP/ping-b.out"; die "ping test VM -> migrated guest failed"; }
+"$NG_PY" "$NG_LIB/xfer.py" poke "$GUEST_IP" "$((PUT_PORT + 1))" 60 || die "cannot tell the guest to finish"
+
+ng_wait "$VA_TMP/b.log" '^VA-GUEST RESULT ' 60 "$pid_b"
+[ "$NG_LINE" = "VA-GUEST RESULT pass" ] || { ng_dump "$VA_TMP/b.log"; die "$NG_LINE"; }
+ng_wait_exit "$pid_b" 60 || die "QEMU B did not exit after the guest powered off"
+wait "$pid_b" || die "QEMU B exit status $?"
+pid_b=
+wait "$serve_pid" || { cat "$VA_TMP/serve.out"; die "server failed"; }
+serve_pid=
+ng_console_ok "$VA_TMP/a.log"
+ng_console_ok "$VA_TMP/b.log"
+for f in a.err b.err; do
+	[ -s "$VA_TMP/$f" ] && sed "s/^/qemu ${f%.err}: /" "$VA_TMP/$f"
+done
+log "PASS: migration mid-download through $VA_DEVNAME: migration ${t_mig}s, total $(($(date +%s) - t0))s"
