@@ -186,7 +186,7 @@ void t_owner(void)
 		bail("vq_init");
 		goto out;
 	}
-	if (tap_open(&t, false, 12, false))
+	if (tap_open(&t, false, 12, false, false))
 		goto out_vq;
 
 	/* nothing but GET_FEATURES (and SET_OWNER) before an owner exists */
@@ -590,7 +590,7 @@ void t_badargs(void)
 			goto out;
 	if (dev_setup_vqs(&d))
 		goto out;
-	if (tap_open(&d.tap, false, d.hdr_len, false))
+	if (tap_open(&d.tap, false, d.hdr_len, false, false))
 		goto out;
 
 	badargs_mem(&d);
@@ -754,7 +754,7 @@ void t_backend(void)
 	rx_post(&d, 64, 2048, L_SINGLE);
 	tx_one(&d, 1514, L_SINGLE, 1, "tx on tap 1");
 	rx_one(&d, 1514, 2, "rx on tap 1");
-	if (tap_open(&t2, false, d.hdr_len, false))
+	if (tap_open(&t2, false, d.hdr_len, false, false))
 		goto out;
 
 	for (i = 0; i < 2; i++) {

@@ -211,7 +211,9 @@ int dev_setup(struct va_dev *d, const struct va_cfg *cfg)
 	}
 	if (dev_setup_vqs(d))
 		return -1;
-	if (tap_open(&d->tap, !cfg->vhost_hdr, d->hdr_len, cfg->offload))
+	/* a tap the caller set up already, or a new one */
+	if (d->tap.fd < 0 &&
+	    tap_open(&d->tap, !cfg->vhost_hdr, d->hdr_len, cfg->offload, false))
 		return -1;
 	for (i = 0; i < 2; i++) {
 		r = dev_set_backend(d, i, d->tap.fd);

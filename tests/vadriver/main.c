@@ -52,6 +52,12 @@ static const struct va_test tests[] = {
 	{ "log", "dirty page log (LOG_ALL, LOG_BASE, LOG_FD)", t_log },
 	{ "robust", "malformed rings: error eventfd, no crash, recovery",
 	  t_robust },
+	{ "live", "eventfds, memory table and dirty log changed while running",
+	  t_live },
+	{ "multiqueue", "a multiqueue tap, one device per queue", t_mq },
+	{ "stress", "3000 frames each way at once", t_stress },
+	{ "lifecycle", "the owner exits; closing with traffic in flight",
+	  t_lifecycle },
 };
 
 unsigned int va_rand(void)

@@ -91,7 +91,8 @@ err:
  * vnet_hdr, checksum and TSO offloads if offload, MTU for 64 KiB frames,
  * IPv6 off (no router solicitations to disturb RX), up.
  */
-int tap_open(struct va_tap *t, bool vnet_hdr, int hdr_sz, bool offload)
+int tap_open(struct va_tap *t, bool vnet_hdr, int hdr_sz, bool offload,
+	     bool mq)
 {
 	struct ifreq ifr;
 	char path[128];
@@ -107,7 +108,8 @@ int tap_open(struct va_tap *t, bool vnet_hdr, int hdr_sz, bool offload)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "vad%d");
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0) |
+		(mq ? IFF_MULTI_QUEUE : 0);
 	if (ioctl(t->fd, TUNSETIFF, &ifr)) {
 		bail("TUNSETIFF: %s", strerror(errno));
 		goto err;
@@ -157,6 +159,44 @@ err_flags:
 err:
 	tap_close(t);
 	return -1;
+}
+
+/* Capture and injection sockets on an existing tap netdev (no fd) */
+int tap_attach(struct va_tap *t, const char *name)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = t->cap = t->inj = -1;
+	snprintf(t->name, IFNAMSIZ, "%s", name);
+	t->ifindex = if_nametoindex(name);
+	if (!t->ifindex)
+		return -1;
+	t->cap = packet_socket(t, ETH_P_ALL, true);
+	t->inj = packet_socket(t, 0, false);
+	if (t->cap < 0 || t->inj < 0) {
+		tap_close(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* Another queue of a tap made with mq: its own fd, the same netdev */
+int tap_add_queue(struct va_tap *t)
+{
+	struct ifreq ifr;
+	int fd;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", t->name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE |
+		(t->vnet_hdr ? IFF_VNET_HDR : 0);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 void tap_close(struct va_tap *t)

@@ -27,6 +27,7 @@ void tx_captured(struct va_tap *t, const unsigned char *frame, size_t len,
 void tx_burst(struct va_dev *d, unsigned int n, unsigned int seq);
 void rx_recv(struct va_dev *d, const unsigned char *frame, size_t len,
 	     const struct virtio_net_hdr *want, struct res *r);
+const unsigned char *rx_last_frame(size_t *len);
 void rx_burst(struct va_dev *d, unsigned int n, unsigned int seq);
 
 #endif

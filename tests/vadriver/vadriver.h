@@ -208,7 +208,10 @@ __u16 vq_avail_event(struct va_vq *vq);
 unsigned int vq_free_descs(struct va_vq *vq);
 
 /* net.c: taps, packet sockets, frames */
-int tap_open(struct va_tap *t, bool vnet_hdr, int hdr_sz, bool offload);
+int tap_open(struct va_tap *t, bool vnet_hdr, int hdr_sz, bool offload,
+	     bool mq);
+int tap_add_queue(struct va_tap *t);
+int tap_attach(struct va_tap *t, const char *name);
 void tap_close(struct va_tap *t);
 int tap_inject(struct va_tap *t, const struct virtio_net_hdr *h,
 	       const void *frame, size_t len);
@@ -249,6 +252,10 @@ void t_backend(void);
 void t_oversize(void);
 void t_log(void);
 void t_robust(void);
+void t_live(void);
+void t_mq(void);
+void t_stress(void);
+void t_lifecycle(void);
 
 /* traffic helpers shared by tests */
 enum va_layout {
