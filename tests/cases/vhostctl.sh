@@ -582,7 +582,7 @@ dpdk_part() {
 	tp_expect "packet forwarding - ports=" 1 || return
 	"$VC" dev stats "$id" -w 0.5 >"$T/rates.txt" 2>&1 &
 	local wp=$!
-	timeout --preserve-status -s INT 5.5 "$VC" -j dev stats "$id" -w 1 >"$T/rates.json" 2>"$T/rates.err"
+	timeout --preserve-status -s INT 7.5 "$VC" -j dev stats "$id" -w 1 >"$T/rates.json" 2>"$T/rates.err"
 	local wrc=$?
 	kill -INT "$wp"
 	wait "$wp" && ok "dev stats -w (text) exits 0 on SIGINT" || bad "dev stats -w (text) exit status"
@@ -594,8 +594,8 @@ dpdk_part() {
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 print(f"    {len(lines)} samples; TX pps", [round(next(q for q in s["devices"][0]["queues"] if q["index"] == 1)["rates"]["pps"]) for s in lines])
-if len(lines) < 3:
-    sys.exit(f"{len(lines)} samples in 5.5 s at -w 1")
+if len(lines) < 3:  # 7 expected; TCG under load delays some
+    sys.exit(f"{len(lines)} samples in 7.5 s at -w 1")
 for s in lines:
     d = s["devices"]
     if len(d) != 1 or d[0]["id"] != int(sys.argv[2]):
