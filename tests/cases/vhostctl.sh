@@ -425,6 +425,37 @@ for fd in ${ts//:/ }; do
 done
 expect 0 '^x\{unknown\} \{vhostfd$' "$VC" attach --tap vct0 -- echo "x{unknown}" "{vhostfd"
 
+# QEMU takes the fds as they are (-S: no guest runs; its vhost-net code
+# still opens with SET_OWNER); the guest's traffic is the qemu-* cases' work
+qemu_owner() { # QUEUES NETDEV-OPTIONS DEVICE-OPTIONS
+	local n=$1 qp i cnt
+	"$VC" attach --tap vct1 --queues "$n" -- qemu-system-x86_64 -M pc -accel tcg -m 64 \
+		-S -nodefaults -display none -monitor none -serial none \
+		-netdev "tap,id=n0,vhost=on,$2" -device "virtio-net-pci,netdev=n0,$3" \
+		>"$T/qemu.out" 2>&1 &
+	qp=$!
+	pids+=("$qp")
+	for ((i = 0; i < 600; i++)); do
+		cnt=$("$VC" -j dev show 2>/dev/null | "$PY" -c "import json, sys; print(sum(1 for d in json.load(sys.stdin) if d.get('owner_pid') == $qp and d.get('owner_comm') == 'qemu-system-x86'))" 2>/dev/null)
+		[ "${cnt:-0}" -ge "$n" ] && break
+		kill -0 "$qp" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ "${cnt:-0}" -eq "$n" ]; then
+		ok "QEMU (pid $qp) started by attach owns $n device(s) through $2"
+	else
+		bad "QEMU with $2: $cnt devices owned by pid $qp, want $n: $(cat "$T/qemu.out")"
+	fi
+	kill "$qp" 2>/dev/null
+	wait "$qp" 2>/dev/null
+}
+if command -v qemu-system-x86_64 >/dev/null; then
+	qemu_owner 1 "fd={tapfd},vhostfd={vhostfd}" ""
+	qemu_owner 2 "fds={tapfds},vhostfds={vhostfds},queues={queues}" "mq=on,vectors=6"
+else
+	log "SKIP QEMU attach: qemu-system-x86_64 not installed"
+fi
+
 # a single-queue tap takes one user at a time
 "$VC" attach --tap vct0 -- sleep 60 &
 hold=$!
