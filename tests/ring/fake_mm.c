@@ -265,6 +265,10 @@ int fake_pin_user_pages_fast(unsigned long start, int nr_pages,
 	if (!pg)
 		abort();
 	pg->addr = start;
+	pg->data = malloc(PAGE_SIZE);
+	if (!pg->data)
+		abort();
+	memcpy(pg->data, (void *)start, PAGE_SIZE);
 	pages[0] = pg;
 	fake_pins_live++;
 	return 1;
@@ -277,6 +281,8 @@ void fake_unpin_user_pages_dirty_lock(struct page **pages,
 
 	(void)make_dirty;
 	for (i = 0; i < npages; i++) {
+		memcpy((void *)pages[i]->addr, pages[i]->data, PAGE_SIZE);
+		free(pages[i]->data);
 		free(pages[i]);
 		fake_pins_live--;
 	}
@@ -285,7 +291,7 @@ void fake_unpin_user_pages_dirty_lock(struct page **pages,
 void *fake_kmap_local_page(struct page *page)
 {
 	fake_kmaps_live++;
-	return (void *)page->addr;
+	return page->data;
 }
 
 void fake_kunmap_local(const void *addr)

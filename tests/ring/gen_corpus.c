@@ -22,6 +22,7 @@
  * ops      u8 op % 21, then its arguments (see ring_fuzz.c):
  *          0,1 descriptor  2,3 push avail  4 avail idx  5 indirect table
  *          6 raw bytes  7 avail flags / used_event  8,9 fetch  10 add used
+ *          (ff: a ring's worth, u8 + 1 times)
  *          11 notify?  12 disable  13 enable  14 empty? + unfetch
  *          15 reset  16 translate  17 uaddr covered  18 log write
  *          19 memory hole  20 log access_ok
@@ -370,6 +371,23 @@ int main(int argc, char **argv)
 	p8(&w, 0xf0);
 	p16(&w, 12);
 	write_seed(dir, "overfull-batch", &w);
+
+	/* EVENT_IDX: 2^16 entries used between two decisions. */
+	memset(&w, 0, sizeof(w));
+	header(&w, 8, F_EVENT_IDX, 0);
+	one_region(&w);
+	used(&w, 0);
+	p8(&w, OP_NOTIFY);			/* the first: always */
+	p8(&w, OP_FLAGS);			/* used_event 0 */
+	p8(&w, 1);
+	p16(&w, 0);
+	p8(&w, OP_USED);			/* 256 x 256 entries */
+	p8(&w, 0xff);
+	p8(&w, 255);
+	p8(&w, OP_NOTIFY);
+	used(&w, 0);
+	p8(&w, OP_NOTIFY);
+	write_seed(dir, "event-idx-wrap", &w);
 
 	/* A table that overlaps: refused; then queries of the empty one. */
 	memset(&w, 0, sizeof(w));

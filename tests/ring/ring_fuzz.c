@@ -132,6 +132,94 @@ static struct {
 
 enum { POLICY_NONE, POLICY_RING, POLICY_TABLE };
 
+/*
+ * The accesses and barriers the model expects of one call, in order: the
+ * trace of the real call must be the same (where the model states it).
+ * While a call runs, policy_check() stops it as soon as it goes beyond
+ * the expected count, so a loop is reported at once, not as a timeout.
+ */
+struct mev {
+	enum fake_ev kind;
+	uintptr_t addr;
+	size_t len;
+};
+
+static struct mev mev[FAKE_TRACE_MAX];
+static unsigned int nmev, nseen;
+static bool mev_on;
+/*
+ * A chain that loops: the model stops at the first descriptor seen twice,
+ * the ring goes round until its count bound. Past the model's accesses,
+ * only reads, and no more than mlimit in all.
+ */
+static bool m_loop;
+static unsigned long mlimit;
+
+static void mexp(enum fake_ev kind, uintptr_t addr, size_t len)
+{
+	if (nmev < FAKE_TRACE_MAX)
+		mev[nmev] = (struct mev){ kind, addr, len };
+	nmev++;
+}
+
+static const char *ev_name(enum fake_ev k)
+{
+	static const char *const names[] = {
+		"read", "write", "pin", "rmb", "wmb", "mb",
+	};
+
+	return names[k];
+}
+
+/* Compare the trace of the call just made with what the model expected. */
+static void mev_check(const char *what)
+{
+	unsigned int i, n = nmev < FAKE_TRACE_MAX ? nmev : FAKE_TRACE_MAX;
+
+	for (i = 0; i < n && i < fake_trace_len; i++) {
+		const struct fake_event *e = &fake_trace[i];
+
+		expect(e->kind == mev[i].kind &&
+		       (e->kind >= FAKE_EV_RMB ||
+			(e->addr == mev[i].addr && e->len == mev[i].len)),
+		       "%s: access %u is %s %zu at %#lx, model: %s %zu at %#lx",
+		       what, i, ev_name(e->kind), e->len,
+		       (unsigned long)e->addr, ev_name(mev[i].kind),
+		       mev[i].len, (unsigned long)mev[i].addr);
+	}
+	if (m_loop) {
+		for (; i < fake_trace_len; i++)
+			expect(fake_trace[i].kind == FAKE_EV_READ,
+			       "%s: a looping chain: %s after the loop", what,
+			       ev_name(fake_trace[i].kind));
+		return;
+	}
+	if (nmev <= FAKE_TRACE_MAX)
+		expect(fake_trace_len == nmev, "%s: %u accesses, model %u",
+		       what, fake_trace_len, nmev);
+}
+
+static void mev_start(void)
+{
+	nmev = 0;
+	nseen = 0;
+	m_loop = false;
+}
+
+/* Trace the call; @strict: the model's list is complete, stop at more. */
+static void mev_arm(bool strict)
+{
+	nseen = 0;
+	mev_on = strict;
+	fake_trace_start();
+}
+
+static void mev_disarm(void)
+{
+	mev_on = false;
+	fake_trace_stop();
+}
+
 /* ---- the address-space policy ---- */
 
 static bool within(uintptr_t a, size_t len, uintptr_t base, size_t size)
@@ -154,6 +242,10 @@ static void policy_check(enum fake_ev kind, uintptr_t a, size_t len)
 {
 	const struct va_ring *r = &F.r;
 
+	if (mev_on && ++nseen > (m_loop ? mlimit : nmev))
+		die("%s of %zu at %#lx: more accesses than the model's %lu",
+		    ev_name(kind), len, (unsigned long)a,
+		    m_loop ? mlimit : nmev);
 	if (F.policy == POLICY_NONE || kind >= FAKE_EV_RMB || !len)
 		return;
 	if (F.policy == POLICY_TABLE) {
@@ -324,6 +416,8 @@ static bool m_read_guest(u64 gpa, void *dst, size_t len)
 	if (n < 0)
 		return false;
 	for (i = 0; i < n; i++) {
+		mexp(FAKE_EV_READ, (uintptr_t)piece[i].iov_base,
+		     piece[i].iov_len);
 		if (!readable((uintptr_t)piece[i].iov_base, piece[i].iov_len))
 			return false;
 		memcpy(dst, piece[i].iov_base, piece[i].iov_len);
@@ -338,7 +432,7 @@ static bool m_walk_indirect(const struct vring_desc *ind)
 {
 	u64 table = __virtio64_to_cpu(F.r.le, ind->addr);
 	u32 len = __virtio32_to_cpu(F.r.le, ind->len);
-	u64 count = len / 16;
+	u64 count = len / 16, nread = 0;
 	u32 i = 0;
 
 	if (!len || len % 16 || count > 65536)
@@ -347,8 +441,12 @@ static bool m_walk_indirect(const struct vring_desc *ind)
 		struct vring_desc d;
 		u16 flags;
 
-		if (ivisited[i] == visit_gen)
+		if (ivisited[i] == visit_gen) {
+			m_loop = true;
+			mlimit = nmev + (count - nread) * 4;
 			return false;
+		}
+		nread++;
 		ivisited[i] = visit_gen;
 		if (!m_read_guest(table + (u64)i * 16, &d, 16))
 			return false;
@@ -367,7 +465,7 @@ static bool m_walk_indirect(const struct vring_desc *ind)
 
 static bool m_walk(u16 head)
 {
-	u32 i = head;
+	u32 i = head, nread = 0;
 
 	if (!++visit_gen) {
 		memset(visited, 0, sizeof(visited));
@@ -380,9 +478,14 @@ static bool m_walk(u16 head)
 		struct vring_desc d;
 		u16 flags;
 
-		if (visited[i] == visit_gen)
+		if (visited[i] == visit_gen) {
+			m_loop = true;
+			mlimit = nmev + (F.r.num - nread);
 			return false;
+		}
 		visited[i] = visit_gen;
+		nread++;
+		mexp(FAKE_EV_READ, at, 16);
 		if (!readable(at, 16))
 			return false;
 		memcpy(&d, (void *)at, 16);
@@ -486,12 +589,21 @@ static bool used_log_would_work(void)
 static void do_start(void)
 {
 	bool ok = readable((uintptr_t)&F.r.used->idx, 2);
+	bool seq = !logging_used();	/* else log pins come between */
 	int ret;
 
+	mev_start();
+	mexp(FAKE_EV_READ, (uintptr_t)&F.r.used->idx, 2);
+	if (ok)
+		mexp(FAKE_EV_WRITE, (uintptr_t)&F.r.used->flags, 2);
 	log_snapshot(snap_log);
 	F.policy = POLICY_RING;
+	mev_arm(seq);
 	ret = va_ring_start(&F.r);
+	mev_disarm();
 	F.policy = POLICY_NONE;
+	if (seq)
+		mev_check("start");
 	log_used_only("start");
 	if (!ok) {
 		expect(ret == -EFAULT, "start with used->idx unreadable: %d",
@@ -519,6 +631,7 @@ static enum va_fetch m_fetch(u16 *last, u16 *aidx, u16 *head)
 	if (*aidx == *last) {
 		u16 idx;
 
+		mexp(FAKE_EV_READ, (uintptr_t)&r->avail->idx, 2);
 		if (!readable((uintptr_t)&r->avail->idx, 2))
 			return VA_FETCH_BROKEN;
 		idx = m16(&r->avail->idx);
@@ -528,8 +641,11 @@ static enum va_fetch m_fetch(u16 *last, u16 *aidx, u16 *head)
 		*aidx = idx;
 		if (idx == *last)
 			return VA_FETCH_EMPTY;
+		/* The entries are read after the index that covers them. */
+		mexp(FAKE_EV_RMB, 0, 0);
 	}
 	slot = (uintptr_t)&r->avail->ring[*last % r->num];
+	mexp(FAKE_EV_READ, slot, 2);
 	if (!readable(slot, 2))
 		return VA_FETCH_BROKEN;
 	*head = m16((void *)slot);
@@ -546,6 +662,7 @@ static void do_fetch(struct src *s)
 	unsigned long before;
 	unsigned int i;
 
+	mev_start();
 	want = m_fetch(&last, &aidx, &head);
 	F.c.iov = F.iov;
 	F.c.iov_max = F.iov_max;
@@ -553,8 +670,11 @@ static void do_fetch(struct src *s)
 	F.c.log_max = F.log_max;
 	before = fake_accesses;
 	F.policy = POLICY_RING;
+	mev_arm(true);
 	got = va_ring_fetch(&F.r, &F.c);
+	mev_disarm();
 	F.policy = POLICY_NONE;
+	mev_check("fetch");
 	expect(fake_accesses - before <= 4 + F.r.num + 4 * 65536,
 	       "fetch made %lu accesses", fake_accesses - before);
 	expect(got == want, "fetch returned %d, model %d (head %u)", got,
@@ -644,18 +764,103 @@ static void do_unfetch(struct src *s)
 	F.npend -= n;
 }
 
-static void do_add_used(struct src *s)
+/* One va_ring_add_used_n() of @n entries, checked; false if it failed. */
+static bool add_used_checked(const struct vring_used_elem *elems,
+			     unsigned int n)
 {
-	static struct vring_used_elem elems[USED_MAX];
 	static u8 before[8 + 8 * VA_RING_MAX_NUM + 2];
 	struct va_ring *r = &F.r;
 	size_t usize = va_ring_used_size(r->num, r->event_idx);
-	u8 mode = g8(s);
-	unsigned int n, k, take;
 	u16 old = r->last_used_idx;
-	bool mapped;
+	bool mapped, seq;
+	unsigned int k;
 	int ret;
 
+	mapped = writable((uintptr_t)r->used, usize);
+	if (mapped)
+		memcpy(before, r->used, usize);
+	log_snapshot(snap_log);
+
+	/* Entries (in up to two parts), wmb, index, wmb. */
+	seq = !logging_used() && n <= r->num;
+	mev_start();
+	if (seq) {
+		unsigned int start = old & (r->num - 1);
+		unsigned int first = n < r->num - start ? n : r->num - start;
+		uintptr_t a = (uintptr_t)&r->used->ring[start];
+		uintptr_t b = (uintptr_t)&r->used->ring[0];
+
+		mexp(FAKE_EV_WRITE, a, first * 8);
+		if (!first || writable(a, first * 8)) {
+			mexp(FAKE_EV_WRITE, b, (n - first) * 8);
+			if (n == first || writable(b, (n - first) * 8)) {
+				mexp(FAKE_EV_WMB, 0, 0);
+				mexp(FAKE_EV_WRITE, (uintptr_t)&r->used->idx, 2);
+				if (writable((uintptr_t)&r->used->idx, 2))
+					mexp(FAKE_EV_WMB, 0, 0);
+			}
+		}
+	}
+	F.policy = POLICY_RING;
+	mev_arm(seq);
+	ret = va_ring_add_used_n(r, elems, n);
+	mev_disarm();
+	F.policy = POLICY_NONE;
+	if (seq)
+		mev_check("add_used");
+	log_used_only("add_used");
+
+	if (ret) {
+		expect(!mapped || !used_log_would_work() || n > r->num,
+		       "add_used(%u) of a %u ring failed: %d", n, r->num, ret);
+		expect(r->last_used_idx == old, "add_used failed, moved idx");
+		F.broken = true;
+		return false;
+	}
+	expect(r->last_used_idx == (u16)(old + n), "add_used: last_used_idx");
+	if (mapped) {
+		__virtio16 idx = __cpu_to_virtio16(r->le, old + n);
+
+		/* Exactly: the n slots, then the index; nothing else. */
+		for (k = 0; k < n; k++) {
+			unsigned int slot = (u16)(old + k) % r->num;
+
+			memcpy(before + 4 + 8 * slot, &elems[k], 8);
+		}
+		memcpy(before + 2, &idx, 2);
+		expect(!memcmp(before, r->used, usize),
+		       "add_used(%u) at %u: used ring differs from the model",
+		       n, old);
+	}
+	F.used_total += n;
+	return true;
+}
+
+/*
+ * Mode < f0: up to 64 of the pending chains. f0-fe: any count up to the
+ * device's batch array (more than the ring holds, as a racing guest can
+ * make net.c batch). ff: a ring's worth, 1-256 times, with no decision
+ * between: the used index goes round 2^16.
+ */
+static void do_add_used(struct src *s)
+{
+	static struct vring_used_elem elems[VA_RING_MAX_NUM > USED_MAX ?
+					    VA_RING_MAX_NUM : USED_MAX];
+	struct va_ring *r = &F.r;
+	u8 mode = g8(s);
+	unsigned int n, k, take, times = 1;
+
+	if (mode == 0xff) {
+		times = 1 + g8(s);
+		if (times > 0x20000 / r->num + 1)
+			times = 0x20000 / r->num + 1;
+		for (k = 0; k < r->num; k++)
+			va_ring_used_elem(r, &elems[k], k, 0);
+		while (times-- && add_used_checked(elems, r->num))
+			;
+		F.npend = 0;
+		return;
+	}
 	if (mode < 0xf0)
 		n = (mode % 65) < F.npend ? mode % 65 : F.npend;
 	else
@@ -668,39 +873,8 @@ static void do_add_used(struct src *s)
 
 		va_ring_used_elem(r, &elems[k], id, len);
 	}
-	mapped = writable((uintptr_t)r->used, usize);
-	if (mapped)
-		memcpy(before, r->used, usize);
-	log_snapshot(snap_log);
-
-	F.policy = POLICY_RING;
-	ret = va_ring_add_used_n(r, elems, n);
-	F.policy = POLICY_NONE;
-	log_used_only("add_used");
-
-	if (ret) {
-		expect(!mapped || !used_log_would_work() || n > r->num,
-		       "add_used(%u) of a %u ring failed: %d", n, r->num, ret);
-		expect(r->last_used_idx == old, "add_used failed, moved idx");
-		F.broken = true;
+	if (!add_used_checked(elems, n))
 		return;
-	}
-	expect(r->last_used_idx == (u16)(old + n), "add_used: last_used_idx");
-	if (mapped) {
-		/* Exactly: the n slots, then the index; nothing else. */
-		for (k = 0; k < n; k++) {
-			unsigned int slot = (u16)(old + k) % r->num;
-
-			memcpy(before + 4 + 8 * slot, &elems[k], 8);
-		}
-		__virtio16 idx = __cpu_to_virtio16(r->le, old + n);
-
-		memcpy(before + 2, &idx, 2);
-		expect(!memcmp(before, r->used, usize),
-		       "add_used(%u) at %u: used ring differs from the model",
-		       n, old);
-	}
-	F.used_total += n;
 	F.pend_head = (F.pend_head + take) % PENDING;
 	F.npend -= take;
 }
@@ -709,6 +883,16 @@ static void do_notify(void)
 {
 	struct va_ring *r = &F.r;
 	bool want, got;
+
+	/* A full barrier, then at most one read of the driver's side. */
+	mev_start();
+	mexp(FAKE_EV_MB, 0, 0);
+	if (r->notify_on_empty && r->avail_idx == r->last_avail_idx)
+		;
+	else if (!r->event_idx)
+		mexp(FAKE_EV_READ, (uintptr_t)&r->avail->flags, 2);
+	else if (F.sig_valid && F.used_total - F.sig_total < 0x10000)
+		mexp(FAKE_EV_READ, (uintptr_t)&r->avail->ring[r->num], 2);
 
 	if (r->notify_on_empty && r->avail_idx == r->last_avail_idx) {
 		want = true;
@@ -729,8 +913,11 @@ static void do_notify(void)
 	}
 	log_snapshot(snap_log);
 	F.policy = POLICY_RING;
+	mev_arm(true);
 	got = va_ring_should_notify(r);
+	mev_disarm();
 	F.policy = POLICY_NONE;
+	mev_check("should_notify");
 	expect(!memcmp(snap_log, logmap, LOGMAP), "should_notify logged");
 	expect(got == want, "should_notify %d, model %d (used %llu, signalled %llu)",
 	       got, want, (unsigned long long)F.used_total,
@@ -744,12 +931,17 @@ static void do_disable(void)
 	bool ok = writable((uintptr_t)&r->used->flags, 2);
 	int ret;
 
+	mev_start();
+	if (!was && !r->event_idx)
+		mexp(FAKE_EV_WRITE, (uintptr_t)&r->used->flags, 2);
 	log_snapshot(snap_log);
-	fake_trace_start();
 	F.policy = POLICY_RING;
+	mev_arm(!logging_used());
 	ret = va_ring_disable_notify(r);
+	mev_disarm();
 	F.policy = POLICY_NONE;
-	fake_trace_stop();
+	if (!logging_used())
+		mev_check("disable_notify");
 	log_used_only("disable_notify");
 	expect(r->used_flags & VRING_USED_F_NO_NOTIFY, "disable: flag not set");
 	if (was || r->event_idx) {
@@ -779,12 +971,23 @@ static void do_enable(void)
 		want = false;
 	else
 		want = m16(&r->avail->idx) != r->avail_idx;
+	/* Publish, full barrier, read the index again. */
+	mev_start();
+	if (was) {
+		mexp(FAKE_EV_WRITE, pub, 2);
+		if (writable(pub, 2)) {
+			mexp(FAKE_EV_MB, 0, 0);
+			mexp(FAKE_EV_READ, (uintptr_t)&r->avail->idx, 2);
+		}
+	}
 	log_snapshot(snap_log);
-	fake_trace_start();
 	F.policy = POLICY_RING;
+	mev_arm(!logging_used());
 	got = va_ring_enable_notify(r);
+	mev_disarm();
 	F.policy = POLICY_NONE;
-	fake_trace_stop();
+	if (!logging_used())
+		mev_check("enable_notify");
 	log_used_only("enable_notify");
 	expect(!(r->used_flags & VRING_USED_F_NO_NOTIFY), "enable: flag set");
 	/* A log that cannot be written fails the call: false. */
@@ -812,9 +1015,15 @@ static void do_empty(void)
 		want = false;
 	else
 		want = m16(&r->avail->idx) == r->avail_idx;
+	mev_start();
+	if (r->avail_idx == r->last_avail_idx)
+		mexp(FAKE_EV_READ, (uintptr_t)&r->avail->idx, 2);
 	F.policy = POLICY_RING;
+	mev_arm(true);
 	got = va_ring_avail_empty(r);
+	mev_disarm();
 	F.policy = POLICY_NONE;
+	mev_check("avail_empty");
 	expect(got == want, "avail_empty %d, model %d", got, want);
 }
 
@@ -1055,7 +1264,7 @@ static void g_push(struct src *s)
 	unsigned int n = (k & 7) + 1, i;
 
 	for (i = 0; i < n; i++) {
-		u16 head = (k & 0x80) ? g16(s) : g8(s) % F.r.num;
+		u16 head = (k & 0x80) ? g16(s) : g8(s) % (F.r.num + 1);
 
 		g_avail_write(F.shadow % F.r.num, head);
 		F.shadow++;

@@ -467,16 +467,17 @@ static void t_fetch_avail_idx_wraps_at_2pow16(void)
 
 static void t_fetch_addr_len_overflow_is_bad_chain(void)
 {
-	/* A region ending at the last guest address: only the wrap check
-	 * stands between addr + len and address 0. */
-	struct vhost_memory_region rs[2];
+	/* Regions at the last and the first guest addresses: only the wrap
+	 * check stands between addr + len and address 0. */
+	struct vhost_memory_region rs[3];
 
 	env_setup(8, 0);
 	rs[0] = (struct vhost_memory_region){ GPA_BASE, ARENA_SIZE,
 		(uintptr_t)E.arena, 0 };
 	rs[1] = (struct vhost_memory_region){ 0xfffffffffffff000ULL, 0x1000,
 		0x100000000000ULL, 0 };
-	env_set_mem(rs, 2);
+	rs[2] = (struct vhost_memory_region){ 0, 0x1000, 0x100000001000ULL, 0 };
+	env_set_mem(rs, 3);
 
 	set_desc(0, 0xffffffffffffff00ULL, 0x100, 0, 0);	/* to the end */
 	set_desc(1, 0xffffffffffffff00ULL, 0x101, 0, 0);	/* one past */
@@ -796,6 +797,15 @@ static void t_fetch_indirect_loop_or_next_beyond_table_is_bad_chain(void)
 	CHECK_EQ(fetch(), VA_FETCH_BAD_CHAIN);
 	fake_trace_stop();
 	CHECK_EQ(fake_trace_find(0, FAKE_EV_READ, &t[4], 0), -1);
+
+	/* Straight from the first entry, before any count bound applies. */
+	put_desc(&t[0], gpa_of(BUF_OFF + 0x1000), 1, VRING_DESC_F_NEXT, 4);
+	avail_push(0);
+	fake_trace_start();
+	CHECK_EQ(fetch(), VA_FETCH_BAD_CHAIN);
+	fake_trace_stop();
+	CHECK_EQ(fake_trace_find(0, FAKE_EV_READ, &t[4], 0), -1);
+	put_desc(&t[0], gpa_of(BUF_OFF + 0x1000), 1, VRING_DESC_F_NEXT, 1);
 
 	/* The same 4 entries, ending at 3, are a good chain. */
 	put_desc(&t[3], gpa_of(BUF_OFF + 0x1000), 1, 0, 0);
@@ -1316,6 +1326,8 @@ static void t_mem_table_refuses_zero_size_and_wrap(void)
 	struct vhost_memory_region r;
 
 	r = R(0x1000, 0, UA);
+	CHECK_EQ(mem_err(&r, 1), -EINVAL);
+	r = R(0, 0, 0);		/* size - 1 wraps to the top: no overflow */
 	CHECK_EQ(mem_err(&r, 1), -EINVAL);
 	r = R(0xfffffffffffff000ULL, 0x1001, UA);	/* gpa wraps */
 	CHECK_EQ(mem_err(&r, 1), -EINVAL);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pinning a user page returns a fake struct page naming the test's own
- * memory; it succeeds only for a whole page that the test mapped writable.
- * Pins are counted so tests can check each one is released.
+ * Pinning a user page returns a fake struct page holding a copy of it, in
+ * a buffer of exactly one page: what kmap_local_page() returns. So, as in
+ * the kernel, going past the mapped page is an out-of-bounds access (ASan
+ * reports it) instead of landing in the user's next page. The copy goes
+ * back to the user's memory at unpin. Pinning succeeds only for a whole
+ * page the test mapped writable; pins are counted so tests can check each
+ * one is released.
  */
 #ifndef _RING_STUB_LINUX_MM_H
 #define _RING_STUB_LINUX_MM_H
@@ -17,6 +21,7 @@
 
 struct page {
 	unsigned long addr;	/* the test's address of this page */
+	void *data;		/* its contents while pinned */
 };
 
 int fake_pin_user_pages_fast(unsigned long start, int nr_pages,
