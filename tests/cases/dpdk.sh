@@ -173,7 +173,7 @@ s.bind((ifname, 0))
 dst, src = b"\xff" * 6, b"\x02\x00\x00\x00\x00\x01"
 total = 0
 for i in range(count):
-    # frame sizes 60..1514 bytes: both single- and multi-buffer RX paths
+    # frame sizes from 60 to 1514 bytes
     n = 46 + (i * 37) % 1455
     payload = struct.pack("!I", i) + bytes((i + j) & 0xFF for j in range(n - 4))
     total += s.send(dst + src + struct.pack("!H", 0x88B5) + payload)
