@@ -49,6 +49,10 @@
 
 /* Packets taken from the backend's ring at once. */
 #define VA_NET_RX_BATCH		64
+/* Frames handed to the backend at once. */
+#define VA_NET_TX_BATCH		64
+/* Room before a TX frame for the skb the backend builds around it. */
+#define VA_NET_TX_PAD		(NET_SKB_PAD + NET_IP_ALIGN)
 
 enum {
 	VA_NET_VQ_RX,
@@ -63,6 +67,18 @@ struct va_net_rxq {
 	unsigned int tail;
 };
 
+/*
+ * Frames copied out of the guest, waiting to be handed to the backend in
+ * one sendmsg (tun's and tap's TUN_MSG_PTR batch), and the pages they are
+ * copied into.
+ */
+struct va_net_txq {
+	struct xdp_buff xdp[VA_NET_TX_BATCH];
+	unsigned int n;
+	struct page_frag frag;
+	unsigned int frag_bias;	/* references on frag.page not handed out */
+};
+
 struct va_net_vq {
 	struct va_vq vq;
 	/* Backend readable (RX) or writable again (TX). */
@@ -70,6 +86,8 @@ struct va_net_vq {
 	/* RX only, under vq.mutex: the backend's packet ring and our batch. */
 	struct ptr_ring *rx_ring;
 	struct va_net_rxq rxq;
+	/* TX only, under vq.mutex; empty whenever the mutex is free. */
+	struct va_net_txq txq;
 };
 
 struct va_net {
@@ -106,6 +124,133 @@ static bool va_net_tx_ready(struct va_vq *vq)
 	return !va_ring_avail_empty(&vq->ring);
 }
 
+/*
+ * Make room for @size bytes in the TX page fragment. The page's references
+ * are taken in advance, one per frame it will carry: the backend's skb
+ * drops one when it is freed.
+ */
+static bool va_net_txq_refill(struct va_net_txq *q, unsigned int size)
+{
+	struct page_frag *f = &q->frag;
+	gfp_t gfp = GFP_KERNEL;
+
+	f->offset = ALIGN(f->offset, SMP_CACHE_BYTES);
+	if (f->page) {
+		if (f->offset + size <= f->size)
+			return true;
+		__page_frag_cache_drain(f->page, q->frag_bias);
+		f->page = NULL;
+	}
+	f->offset = 0;
+	/* A large page if one is to be had without direct reclaim. */
+	f->page = alloc_pages((gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_COMP |
+			      __GFP_NOWARN | __GFP_NORETRY,
+			      SKB_FRAG_PAGE_ORDER);
+	if (f->page) {
+		f->size = PAGE_SIZE << SKB_FRAG_PAGE_ORDER;
+	} else {
+		f->page = alloc_page(gfp);
+		if (!f->page)
+			return false;
+		f->size = PAGE_SIZE;
+	}
+	page_ref_add(f->page, USHRT_MAX - 1);
+	q->frag_bias = USHRT_MAX;
+	return true;
+}
+
+static void va_net_txq_release(struct va_net_txq *q)
+{
+	if (q->frag.page)
+		__page_frag_cache_drain(q->frag.page, q->frag_bias);
+	q->frag.page = NULL;
+}
+
+/*
+ * Copy the frame in @from into the TX page fragment, laid out as the
+ * backends' batch path wants it (struct tun_xdp_hdr with the virtio-net
+ * header, headroom, the frame, room for skb_shared_info), and queue it.
+ * The backend then builds its skb around the copy instead of allocating
+ * and copying once more. -ENOSPC: the frame needs more than a page, send
+ * it the ordinary way; -EINVAL: a header that cannot be right.
+ */
+static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
+			  struct iov_iter *from, size_t sock_hlen)
+{
+	struct va_net_txq *q = &nvq->txq;
+	struct xdp_buff *xdp = &q->xdp[q->n];
+	size_t len = iov_iter_count(from);
+	unsigned int headroom = sock_flag(sock->sk, SOCK_XDP) ?
+				XDP_PACKET_HEADROOM : 0;
+	unsigned int pad = SKB_DATA_ALIGN(sizeof(struct tun_xdp_hdr) +
+					  VA_NET_TX_PAD + headroom);
+	unsigned int buflen;
+	struct tun_xdp_hdr *hdr;
+	void *buf;
+
+	if (len < sock_hlen)
+		return -EINVAL;
+	len -= sock_hlen;
+	buflen = SKB_DATA_ALIGN(len + pad) +
+		 SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	if (buflen > PAGE_SIZE)
+		return -ENOSPC;
+	if (!va_net_txq_refill(q, buflen))
+		return -ENOMEM;
+
+	buf = page_address(q->frag.page) + q->frag.offset;
+	hdr = buf;
+	memset(&hdr->gso, 0, sizeof(hdr->gso));
+	if (sock_hlen) {
+		bool le = nvq->vq.ring.le;
+		struct virtio_net_hdr *gso = &hdr->gso;
+		u16 csum_end;
+
+		if (copy_from_iter(gso, sizeof(*gso), from) != sizeof(*gso))
+			return -EFAULT;
+		iov_iter_advance(from, sock_hlen - sizeof(*gso));
+		/* As tun_get_user(): the header covers the checksum field. */
+		csum_end = __virtio16_to_cpu(le, gso->csum_start) +
+			   __virtio16_to_cpu(le, gso->csum_offset) + 2;
+		if ((gso->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    csum_end > __virtio16_to_cpu(le, gso->hdr_len)) {
+			if (csum_end > len)
+				return -EINVAL;
+			gso->hdr_len = __cpu_to_virtio16(le, csum_end);
+		}
+	}
+	if (copy_from_iter(buf + pad, len, from) != len)
+		return -EFAULT;
+
+	xdp_init_buff(xdp, buflen, NULL);
+	xdp_prepare_buff(xdp, buf, pad, len, true);
+	hdr->buflen = buflen;
+	q->frag_bias--;
+	q->frag.offset += buflen;
+	q->n++;
+	return 0;
+}
+
+/* Hand the queued frames to the backend; it owns them from here. */
+static void va_net_txq_flush(struct va_net_txq *q, struct socket *sock)
+{
+	struct tun_msg_ctl ctl = {
+		.type = TUN_MSG_PTR,
+		.num = q->n,
+		.ptr = q->xdp,
+	};
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+	};
+
+	if (!q->n)
+		return;
+	/* Errors are per frame and counted by the backend. */
+	sock->ops->sendmsg(sock, &msg, 0);
+	q->n = 0;
+}
+
 static void va_net_handle_tx(struct va_net_vq *nvq)
 {
 	struct va_vq *vq = &nvq->vq;
@@ -116,12 +261,15 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 	unsigned int pkts = 0, drops = 0;
 	size_t dev_hlen, sock_hlen, total = 0;
 	struct socket *sock;
+	bool can_batch;
 
 	mutex_lock(&vq->mutex);
 	sock = vq->backend;
 	if (!sock || vq->broken)
 		goto out;
 	va_net_hdr_lens(vq, &dev_hlen, &sock_hlen);
+	/* Batches bypass the send buffer limit: only where there is none. */
+	can_batch = READ_ONCE(sock->sk->sk_sndbuf) == INT_MAX;
 	va_poll_stop(&nvq->sock_poll);
 	va_ring_disable_notify(&vq->ring);
 
@@ -161,6 +309,26 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 		iov_iter_advance(&msg.msg_iter, dev_hlen);
 		len -= dev_hlen;
 
+		if (can_batch) {
+			err = va_net_txq_add(nvq, sock, &msg.msg_iter,
+					     sock_hlen);
+			if (!err) {
+				pkts++;
+				total += len + dev_hlen;
+				va_vq_add_used(vq, chain.head, 0);
+				if (nvq->txq.n == VA_NET_TX_BATCH)
+					va_net_txq_flush(&nvq->txq, sock);
+				continue;
+			}
+			if (err == -EINVAL || err == -EFAULT)
+				goto bad_chain;
+			/* Too big (or no page): the frames before it first. */
+			va_net_txq_flush(&nvq->txq, sock);
+			iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov,
+				      chain.out, len + dev_hlen);
+			iov_iter_advance(&msg.msg_iter, dev_hlen);
+		}
+
 		err = sock->ops->sendmsg(sock, &msg, len);
 		if (unlikely(err < 0)) {
 			if (err == -EAGAIN || err == -ENOMEM || err == -ENOBUFS) {
@@ -185,6 +353,7 @@ bad_chain:
 		drops++;
 	}
 done:
+	va_net_txq_flush(&nvq->txq, sock);
 	va_vq_flush_used(vq);
 	va_vq_count(vq, pkts, total, drops);
 out:
@@ -706,6 +875,7 @@ void va_net_destroy(struct va_net *n)
 	va_dev_cleanup(&n->dev);
 	for (i = 0; i < VA_NET_VQ_MAX; i++)
 		va_net_put_socket(old[i]);
+	va_net_txq_release(&n->vqs[VA_NET_VQ_TX].txq);
 	kvfree(n);
 }
 
