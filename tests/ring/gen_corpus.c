@@ -241,11 +241,28 @@ int main(int argc, char **argv)
 	desc_body(&w, 0, 0x6000, 48, IND | NEXT, 1);	/* nested */
 	desc_body(&w, 0, 0x7000, 32, NEXT, 0);		/* and a loop */
 	desc(&w, 3, 0x7000, 32, IND, 0);
+	p8(&w, OP_INDIRECT);
+	p8(&w, 0);
+	p16(&w, 0x7800);
+	p8(&w, 2);
+	desc_body(&w, 0, 0x8000, 4, R | NEXT, 1);	/* 0 -> 1 -> 0 */
+	desc_body(&w, 0, 0x8000, 4, R | NEXT, 0);
+	desc(&w, 4, 0x7800, 32, IND, 0);
+	p8(&w, OP_INDIRECT);
+	p8(&w, 0);
+	p16(&w, 0x7c00);
+	p8(&w, 3);
+	desc_body(&w, 0, 0x8000, 4, R | NEXT, 2);	/* next == count */
+	desc_body(&w, 0, 0x8000, 4, R, 0);
+	desc_body(&w, 0, 0x8000, 4, R, 0);		/* just past it */
+	desc(&w, 5, 0x7c00, 32, IND, 0);
 	push(&w, 1);
 	push(&w, 2);
 	push(&w, 3);
-	fetch(&w, 4);
-	used(&w, 4);
+	push(&w, 4);
+	push(&w, 5);
+	fetch(&w, 6);
+	used(&w, 6);
 	p8(&w, OP_NOTIFY);
 	write_seed(dir, "indirect", &w);
 
@@ -326,6 +343,11 @@ int main(int argc, char **argv)
 	p16(&w, 0);
 	p32(&w, 0);
 	p32(&w, 0x10000000);
+	desc(&w, 3, 0x8000, 16, W | NEXT, 4);	/* 3 log segments, room 2 */
+	desc(&w, 4, 0x8100, 16, W | NEXT, 5);
+	desc(&w, 5, 0x8200, 16, W, 0);
+	push(&w, 3);
+	fetch(&w, 1);
 	write_seed(dir, "regions", &w);
 
 	/* Legacy big-endian ring; holes under the rings; reset. */
