@@ -107,7 +107,7 @@ run_guest() {
 	target=$(readlink "/proc/$qpid/fd/7" || true)
 	[ "$target" = "$(readlink -f "$VA_DEV")" ] || die "QEMU's fd 7 is '$target', not $VA_DEV"
 	workers=$(ng_workers "$qpid")
-	[ -n "$workers" ] || die "no worker task named vhost*-$qpid: is QEMU using $VA_DEV at all?"
+	[ -n "$workers" ] || die "no worker task (vhost-PID or vaccel-PID) for QEMU pid $qpid: is QEMU using $VA_DEV at all?"
 	# shellcheck disable=SC2086
 	log "$cfg: QEMU pid $qpid fd 7 -> $target; worker(s): $(ng_comms $workers)"
 	# shellcheck disable=SC2086

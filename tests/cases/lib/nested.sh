@@ -101,24 +101,29 @@ ng_console_ok() {
 	fi
 }
 
-# ng_workers QEMU_PID: task ids of the device's worker for that QEMU. A vhost worker
-# is named after its owner's pid ("vhost-PID"; comm is cut at 15 characters, so
-# "vhost-accel-PID" may end in a prefix of PID); it is a kernel thread on older
-# kernels and a thread of QEMU itself on newer ones.
+# ng_workers QEMU_PID: task ids of the device's worker for that QEMU. A vhost
+# worker is named after its owner's pid ("vhost-PID" for vhost-net, "vaccel-PID"
+# for vhost-accel; comm is cut at 15 characters, so a long name may end in a
+# prefix of the PID). The owner is the QEMU thread that called VHOST_SET_OWNER,
+# so any of QEMU's thread ids counts. The worker is a kernel thread on older
+# kernels and a thread of QEMU itself (vhost_task) on newer ones.
+NG_WORKER_RE=${VA_WORKER_RE:-'^(vhost|vaccel)[^ ]*-[0-9]+$'}
 ng_workers() {
-	local qpid=$1 f comm sfx tid
-	grep -s -H '^vhost.*-' /proc/[0-9]*/task/[0-9]*/comm | while IFS= read -r f; do
+	local qpid=$1 f comm sfx tid owner
+	local -a owners=()
+	for f in /proc/"$qpid"/task/[0-9]*; do owners+=("${f##*/}"); done
+	grep -s -H -E "$NG_WORKER_RE" /proc/[0-9]*/task/[0-9]*/comm | while IFS= read -r f; do
 		comm=${f#*/comm:}
-		f=${f%%/comm:*}/comm
+		f=${f%%/comm:*}
 		sfx=${comm##*-}
-		if [ "${#comm}" -lt 15 ]; then
-			[ "$sfx" = "$qpid" ] || continue
-		else
-			[ -n "$sfx" ] && [ "${qpid#"$sfx"}" != "$qpid" ] || continue
-		fi
-		tid=${f%/comm}
-		tid=${tid##*/}
-		echo "$tid"
+		tid=${f##*/}
+		for owner in "${owners[@]}"; do
+			if [ "$sfx" = "$owner" ] ||
+				{ [ "${#comm}" -ge 15 ] && [ "${owner#"$sfx"}" != "$owner" ]; }; then
+				echo "$tid"
+				break
+			fi
+		done
 	done | sort -un || true
 }
 
