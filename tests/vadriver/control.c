@@ -76,6 +76,18 @@ void t_features(void)
 	f2 = 0;
 	r = ioctl(fd, VHOST_SET_FEATURES, &f2);
 	check_errno(r, errno, 0, "VHOST_SET_FEATURES 0");
+	/* QEMU's poll-us= sets this on every ring */
+	{
+		struct vhost_vring_state s = { .index = VA_TX, .num = 50 };
+
+		r = ioctl(fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s);
+		check_errno(r, errno, 0, "VHOST_SET_VRING_BUSYLOOP_TIMEOUT 50");
+		s.num = 0;
+		r = ioctl(fd, VHOST_GET_VRING_BUSYLOOP_TIMEOUT, &s);
+		check(!r && s.num == 50,
+		      "VHOST_GET_VRING_BUSYLOOP_TIMEOUT gives 50 back (got %s, %u)",
+		      r ? errname(errno) : "ok", s.num);
+	}
 	close(fd);
 }
 
@@ -264,7 +276,7 @@ void t_owner(void)
 		tap_close(&d.tap);
 		vq_fini(&d.vq[0]);
 		vq_fini(&d.vq[1]);
-		d.straddle_busy = false;
+		va_straddle_busy = false;
 		if (dev_setup(&d, &cfg))
 			goto out;
 		tx_one(&d, 1514, L_CHAINED, 3, "tx after RESET_OWNER and a new setup");

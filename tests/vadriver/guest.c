@@ -69,6 +69,7 @@ void mem_reset(struct va_mem *m)
 	m->next_a = VA_GPA_A;
 	m->next_b = VA_GPA_B + VA_STRADDLE;
 	m->next_c = VA_GPA_C;
+	va_straddle_busy = false;
 }
 
 void mem_save(struct va_mem *m, struct va_mark *mk)

@@ -455,7 +455,36 @@ static size_t st_len(unsigned int seq, unsigned int mul)
 	return 60 + (seq * mul) % 8940;
 }
 
-void t_stress(void)
+/* Ioctls that change nothing, racing with the worker */
+static void churn(struct va_dev *d, unsigned int n)
+{
+	struct vhost_memory *mt;
+	struct vhost_vring_state s;
+	__u64 f = d->features;
+
+	switch (n % 4) {
+	case 0:
+		mt = mem_table(&va_mem);
+		if (mt && ioctl(d->fd, VHOST_SET_MEM_TABLE, mt))
+			diag("churn: VHOST_SET_MEM_TABLE: %s", strerror(errno));
+		free(mt);
+		break;
+	case 1:
+		set_vring_fd(d, VHOST_SET_VRING_CALL, n & 1 ? VA_TX : VA_RX,
+			     d->vq[n & 1 ? VA_TX : VA_RX].call);
+		break;
+	case 2:
+		if (ioctl(d->fd, VHOST_SET_FEATURES, &f))
+			diag("churn: VHOST_SET_FEATURES: %s", strerror(errno));
+		break;
+	default:
+		s.index = (n / 4) & 1;
+		ioctl(d->fd, VHOST_GET_VRING_BASE, &s);
+		break;
+	}
+}
+
+static void stress_pass(bool churning)
 {
 	static unsigned char cap[VA_MAX_FRAME], want[9100];
 	struct va_cfg cfg = live_cfg;
@@ -465,9 +494,11 @@ void t_stress(void)
 	struct res rt, rr;
 	struct va_dev d;
 	long long t0, last;
+	unsigned int turns = 0;
 	__u64 slots;
 
-	set_prefix("stress%s:", cfg_name(&cfg));
+	set_prefix("stress%s%s:", cfg_name(&cfg),
+		   churning ? " with ioctl churn" : "");
 	res_init(&rt);
 	res_init(&rr);
 	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
@@ -525,6 +556,8 @@ void t_stress(void)
 			rx_sent++;
 		}
 		poll(p, 3, 10);
+		if (churning)
+			churn(&d, turns++);
 		vq_drain_call(tx);
 		vq_drain_call(rx);
 		while (vq_pending_used(tx)) {
@@ -572,14 +605,20 @@ void t_stress(void)
 	if (rr.ok && rx_got < ST_FRAMES)
 		res_fail(&rr, "%u of %u received, then nothing for %d ms",
 			 rx_got, ST_FRAMES, va_timeout_ms);
-	diag("%u TX and %u RX frames in %lld ms", tx_seen, rx_got,
-	     now_ms() - t0);
+	diag("%u TX and %u RX frames in %lld ms%s", tx_seen, rx_got,
+	     now_ms() - t0, churning ? " with ioctls in between" : "");
 	res_report(&rt, "%u TX frames intact and in order, RX running", ST_FRAMES);
 	res_report(&rr, "%u RX frames intact and in order, TX running", ST_FRAMES);
 	dev_no_errors(&d, "no error notifications");
 out:
 	dev_close(&d);
 	mem_reset(&va_mem);
+}
+
+void t_stress(void)
+{
+	stress_pass(false);
+	stress_pass(true);
 }
 
 /* ---- the owner process exits ---- */

@@ -27,6 +27,8 @@ const char *const layout_name[L_NLAYOUTS] = {
 #define RX_FILL		0xaa
 #define RX_MAX_BUFS	256
 
+bool va_straddle_busy;
+
 static unsigned char fbuf[VA_MAX_FRAME + 4096];	/* frames */
 static unsigned char gbuf[VA_MAX_FRAME + 65536];	/* guest streams */
 static unsigned char cbuf[VA_MAX_FRAME + 4096];	/* captures */
@@ -106,9 +108,9 @@ int build_segs(struct va_dev *d, __u32 total, enum va_layout l, bool rx,
 		}
 		return n;
 	case L_STRADDLE:
-		if (d->straddle_busy)
+		if (va_straddle_busy)
 			break;
-		d->straddle_busy = true;
+		va_straddle_busy = true;
 		seg[0].gpa = VA_GPA_AB_SPLIT - total / 2 - (va_rand() % 8);
 		if (total < 2)
 			seg[0].gpa = VA_GPA_AB_SPLIT - 1;
@@ -244,7 +246,7 @@ int tx_post(struct va_dev *d, const unsigned char *frame, size_t len,
 	memcpy(gbuf + d->hdr_len, frame, len);
 	if (l == L_INDIRECT && (!d->cfg.indirect || !vq->ind_gpa))
 		l = L_CHAINED;
-	if (l == L_STRADDLE && d->straddle_busy)
+	if (l == L_STRADDLE && va_straddle_busy)
 		l = L_CHAINED;
 	nseg = build_segs(d, total, l, false, seg);
 	if (stream_to(seg, nseg, gbuf, total))
@@ -277,7 +279,7 @@ void tx_complete(struct va_dev *d, int want_head, struct res *r)
 		return;
 	}
 	if (c->cookie)
-		d->straddle_busy = false;
+		va_straddle_busy = false;
 	if (want_head >= 0 && id != (__u32)want_head)
 		res_fail(r, "used id %u, want %d", id, want_head);
 	else if (len != 0)
@@ -417,7 +419,7 @@ int rx_post(struct va_dev *d, unsigned int count, unsigned int bufsz,
 
 		if (li == L_INDIRECT && (!d->cfg.indirect || !vq->ind_gpa))
 			li = L_CHAINED;
-		if (li == L_STRADDLE && d->straddle_busy)
+		if (li == L_STRADDLE && va_straddle_busy)
 			li = L_SINGLE;
 		straddle = li == L_STRADDLE;
 		nseg = build_segs(d, bufsz, li, true, seg);
@@ -641,12 +643,6 @@ bool rx_one(struct va_dev *d, size_t len, unsigned int seq, const char *what)
 	return rx_expect(d, fbuf, len, NULL, what);
 }
 
-/* Forget RX buffers that are still posted (before the device goes) */
-void rx_reclaim(struct va_dev *d)
-{
-	d->straddle_busy = false;
-}
-
 /* ---- traffic: every combination of header mode and ring features ---- */
 
 static const size_t tx_sizes[] = {
@@ -707,7 +703,6 @@ static void traffic_config(const struct va_cfg *cfg, unsigned int ci,
 	dev_no_errors(&d, "no error notifications");
 out:
 	dev_close(&d);
-	rx_reclaim(&d);
 	mem_reset(&va_mem);
 }
 

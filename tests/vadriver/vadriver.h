@@ -146,7 +146,6 @@ struct va_dev {
 	size_t log_size;
 	int log_efd;
 	bool broken;		/* a wait timed out: stop this device */
-	bool straddle_busy;	/* the A/B straddling buffer is in use */
 	bool nomrg_nb_seen;
 	bool rx_hold;		/* rx_recv keeps used buffers (no repost) */
 	unsigned long rx_bufs_used;	/* RX used entries taken so far */
@@ -161,6 +160,7 @@ extern unsigned int va_seed;
 extern int va_verbose;
 extern const char *va_dev_path;
 extern struct va_mem va_mem;
+extern bool va_straddle_busy;	/* the A/B straddling buffer is in use */
 
 bool check(bool cond, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -277,7 +277,6 @@ int rx_post(struct va_dev *d, unsigned int count, unsigned int bufsz,
 bool rx_expect(struct va_dev *d, const unsigned char *frame, size_t len,
 	       const struct virtio_net_hdr *want_hdr, const char *what);
 bool rx_one(struct va_dev *d, size_t len, unsigned int seq, const char *what);
-void rx_reclaim(struct va_dev *d);
 bool dev_no_errors(struct va_dev *d, const char *what);
 
 #endif
