@@ -92,7 +92,7 @@ run_guest() {
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-machine pc,accel=tcg -m 384 -smp 1 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 panic=-1 va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
+		-append "$NG_APPEND va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
 		-serial "file:$console" \
 		-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on,vhostfd=7" \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile=$devopt" \

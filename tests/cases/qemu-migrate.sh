@@ -82,7 +82,7 @@ start_qemu() {
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-machine pc,accel=tcg -m 384 -smp 1 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 panic=-1 va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
+		-append "$NG_APPEND va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
 		-serial "file:$VA_TMP/$name.log" \
 		-qmp "unix:$VA_TMP/$name.qmp,server=on,wait=off" \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=on,vhostfd=7" \
