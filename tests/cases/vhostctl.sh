@@ -451,7 +451,7 @@ qemu_owner() { # QUEUES NETDEV-OPTIONS DEVICE-OPTIONS
 }
 if command -v qemu-system-x86_64 >/dev/null; then
 	qemu_owner 1 "fd={tapfd},vhostfd={vhostfd}" ""
-	qemu_owner 2 "fds={tapfds},vhostfds={vhostfds},queues={queues}" "mq=on,vectors=6"
+	qemu_owner 2 "fds={tapfds},vhostfds={vhostfds}" "mq=on,vectors=6"
 else
 	log "SKIP QEMU attach: qemu-system-x86_64 not installed"
 fi
