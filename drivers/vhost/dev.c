@@ -52,9 +52,16 @@ static void va_vq_kick(struct va_work *work)
 {
 	struct va_vq *vq = container_of(work, struct va_vq, poll.work);
 
+	mutex_lock(&vq->mutex);
 	u64_stats_update_begin(&vq->stats.syncp);
 	vq->stats.kicks++;
 	u64_stats_update_end(&vq->stats.syncp);
+	/*
+	 * A kick says the driver changed its ring: a queue that stopped on
+	 * indices it could not use looks again (nothing was consumed).
+	 */
+	vq->broken = false;
+	mutex_unlock(&vq->mutex);
 	vq->handle_kick(vq);
 }
 

@@ -78,7 +78,7 @@ struct va_vq {
 	unsigned long error_event_at;	/* jiffies of the last error event */
 	u64 acked_features;
 	unsigned int busyloop_timeout;	/* microseconds */
-	bool broken;			/* stopped until reconfigured */
+	bool broken;			/* stopped until kicked or restarted */
 	bool error_logged;		/* one log line per queue setup */
 	enum vhost_accel_error last_error;
 

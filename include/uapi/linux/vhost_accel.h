@@ -125,8 +125,9 @@ enum vhost_accel_attr {
  *	signals the queue's error eventfd
  * @VHOST_ACCEL_Q_LAST_ERROR: u32, enum vhost_accel_error
  * @VHOST_ACCEL_Q_BUSYLOOP_TIMEOUT: u32, microseconds
- * @VHOST_ACCEL_Q_BROKEN: u8, 1 when the queue stopped on an error; it
- *	runs again once its backend is set again
+ * @VHOST_ACCEL_Q_BROKEN: u8, 1 when the queue stopped on an error in
+ *	the ring itself; it looks at the ring again at the guest's next kick
+ *	or when its backend is set again
  * @VHOST_ACCEL_Q_BACKEND_IFINDEX: u32, ifindex of this queue's backend
  * @VHOST_ACCEL_Q_PAD: padding for 64-bit attributes
  */
