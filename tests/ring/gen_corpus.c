@@ -411,13 +411,43 @@ int main(int argc, char **argv)
 	p8(&w, OP_NOTIFY);
 	write_seed(dir, "event-idx-wrap", &w);
 
-	/* A table that overlaps: refused; then queries of the empty one. */
+	/* Memory at both ends of the guest address space: a buffer that
+	 * would wrap from one to the other. */
+	memset(&w, 0, sizeof(w));
+	header(&w, 3, 0, 0);
+	p8(&w, 2);
+	p8(&w, 0);				/* [0, 64K): the rings */
+	p32(&w, 0);
+	p32(&w, 0x10000);
+	p32(&w, 0);
+	p8(&w, 1);				/* the last 4K */
+	p64(&w, 0xfffffffffffff000ULL);
+	p32(&w, 0x1000);
+	p32(&w, 0x10000);
+	p8(&w, OP_DESC);
+	p16(&w, 0);
+	p8(&w, 0xe0);				/* a raw u64 address */
+	p64(&w, 0xffffffffffffff00ULL);
+	p8(&w, 0xc0);
+	p16(&w, 0x200);
+	p8(&w, 0);
+	push(&w, 0);
+	fetch(&w, 1);
+	p8(&w, OP_TRANSLATE);
+	p8(&w, 0xff);
+	p64(&w, 0xffffffffffffff00ULL);
+	p8(&w, 0);
+	p32(&w, 0x200);
+	p8(&w, 4);
+	write_seed(dir, "wrap", &w);
+
+	/* A table that overlaps by one byte: refused; then queries. */
 	memset(&w, 0, sizeof(w));
 	header(&w, 0, 0, 0);
 	p8(&w, 2);
 	p8(&w, 0);
 	p32(&w, 0x100);
-	p32(&w, 0x2000);
+	p32(&w, 0x1001);			/* its last byte is the next's first */
 	p32(&w, 0);
 	p8(&w, 0);
 	p32(&w, 0x200);

@@ -560,6 +560,36 @@ static void log_used_only(const char *what)
 		       "%s logged without VHOST_F_LOG_ALL", what);
 }
 
+/*
+ * After a call that succeeded while logging the used ring: exactly the
+ * pages of the fields it wrote (at their offsets from log_used_gpa) are
+ * new in the log, and nothing else.
+ */
+struct span {
+	u64 off, len;
+};
+
+static void log_used_exactly(const struct span *sp, unsigned int n,
+			     const char *what)
+{
+	u8 want[LOGMAP];
+	u64 off = (uintptr_t)F.r.log_base - (uintptr_t)logmap;
+	unsigned int i;
+
+	memcpy(want, snap_log, LOGMAP);
+	for (i = 0; i < n; i++) {
+		u64 gpa = F.r.log_used_gpa + sp[i].off, p;
+
+		if (!sp[i].len)
+			continue;
+		for (p = gpa >> 12; p <= (gpa + sp[i].len - 1) >> 12; p++)
+			if (off * 8 + p < LOGMAP * 8)
+				want[(off * 8 + p) / 8] |= 1u << ((off * 8 + p) % 8);
+	}
+	expect(!memcmp(want, logmap, LOGMAP),
+	       "%s: log bits are not those of the fields written", what);
+}
+
 /* Would setting the log bits of guest range [gpa, gpa + len) succeed? */
 static bool log_would_work(u64 gpa, u64 len)
 {
@@ -615,6 +645,11 @@ static void do_start(void)
 	       "start: last_used_idx %u", F.r.last_used_idx);
 	F.used_total = F.r.last_used_idx;
 	F.sig_valid = false;
+	if (!ret && logging_used()) {
+		const struct span flags = { 0, 2 };
+
+		log_used_exactly(&flags, 1, "start");
+	}
 	expect(!ret || !writable((uintptr_t)&F.r.used->flags, 2) ||
 	       !used_log_would_work(), "start failed: %d", ret);
 	F.broken = ret != 0;
@@ -818,6 +853,16 @@ static bool add_used_checked(const struct vring_used_elem *elems,
 		return false;
 	}
 	expect(r->last_used_idx == (u16)(old + n), "add_used: last_used_idx");
+	if (logging_used()) {
+		unsigned int start = old & (r->num - 1);
+		unsigned int first = n < r->num - start ? n : r->num - start;
+		const struct span sp[3] = {
+			{ 4 + 8 * start, 8 * first }, { 4, 8 * (n - first) },
+			{ 2, 2 },
+		};
+
+		log_used_exactly(sp, 3, "add_used");
+	}
 	if (mapped) {
 		__virtio16 idx = __cpu_to_virtio16(r->le, old + n);
 
@@ -955,6 +1000,11 @@ static void do_disable(void)
 	}
 	expect(!ret || !used_log_would_work(), "disable_notify: %d", ret);
 	expect(m16(&r->used->flags) == r->used_flags, "disable: used->flags");
+	if (!ret && logging_used()) {
+		const struct span flags = { 0, 2 };
+
+		log_used_exactly(&flags, 1, "disable_notify");
+	}
 }
 
 static void do_enable(void)
@@ -1002,6 +1052,11 @@ static void do_enable(void)
 					   r->used_flags),
 		       "enable_notify: %s not published",
 		       r->event_idx ? "avail_event" : "used->flags");
+	if (writable(pub, 2) && logging_used() && used_log_would_work()) {
+		const struct span sp = { pub - (uintptr_t)r->used, 2 };
+
+		log_used_exactly(&sp, 1, "enable_notify");
+	}
 }
 
 static void do_empty(void)
