@@ -670,7 +670,8 @@ void va_vq_flush_used(struct va_vq *vq)
 void va_vq_used_commit(struct va_vq *vq, unsigned int n)
 {
 	vq->nused += n;
-	if (vq->nused >= VA_VQ_USED_BATCH)
+	/* A small ring fills before the batch does. */
+	if (vq->nused >= min_t(unsigned int, VA_VQ_USED_BATCH, vq->ring.num))
 		va_vq_flush_used(vq);
 }
 
