@@ -76,7 +76,12 @@ def fetch(url, size):
     assert url.startswith("http://")
     hostport, _, path = url[len("http://"):].partition("/")
     host, _, port = hostport.partition(":")
-    conn = socket.create_connection((host, int(port or 80)), timeout=min(30, remaining()))
+    while True:
+        try:
+            conn = socket.create_connection((host, int(port or 80)), timeout=min(30, remaining()))
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.5)
     print("connected", host, flush=True)
     start = time.monotonic()
     conn.sendall(b"GET /%s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path.encode(), hostport.encode()))
