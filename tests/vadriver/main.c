@@ -47,6 +47,7 @@ static const struct va_test tests[] = {
 	{ "qsize", "ring sizes 1, 2, 32768", t_qsize },
 	{ "vring-base", "GET_VRING_BASE after stopping", t_vring_base },
 	{ "backend", "backend swap, detach and reattach", t_backend },
+	{ "macvtap", "a macvtap as the backend (veth, ip(8))", t_macvtap },
 	{ "oversize", "RX frame larger than a non-mergeable buffer",
 	  t_oversize },
 	{ "log", "dirty page log (LOG_ALL, LOG_BASE, LOG_FD)", t_log },

@@ -256,6 +256,7 @@ void t_live(void);
 void t_mq(void);
 void t_stress(void);
 void t_lifecycle(void);
+void t_macvtap(void);
 
 /* traffic helpers shared by tests */
 enum va_layout {
