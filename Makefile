@@ -19,7 +19,7 @@ ifeq ($(KVER),)
 # uname -r if its headers are installed, else the newest kernel that has them.
 KVER := $(shell r=$$(uname -r); \
 	if [ -d /lib/modules/$$r/build ]; then echo $$r; \
-	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4; fi)
+	else ls -d /lib/modules/*/build/Makefile 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4; fi)
 endif
 KDIR := /lib/modules/$(KVER)/build
 else
@@ -42,8 +42,9 @@ STYLE_FILES ?= $(wildcard drivers/vhost/*.[ch] include/uapi/linux/*.h)
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' dkms.conf 2>/dev/null)
 
 # make check: the primary kernel runs every case, the second a subset.
-KVER_PRIMARY ?= $(shell ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
-KVER_SECOND ?= $(shell ls -d /lib/modules/6.12.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+# (Recursive: expanded after check-deps may have installed them.)
+KVER_PRIMARY ?= $(shell ls -d /lib/modules/6.1.*/build/Makefile 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+KVER_SECOND ?= $(shell ls -d /lib/modules/6.12.*/build/Makefile 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
 TESTS ?=
 TESTS_SECOND ?= build vadriver dpdk
 
@@ -109,9 +110,12 @@ tools:
 deps:
 	scripts/install-deps base
 
-check:
+check-deps:
 	scripts/install-deps base second-kernel
-	MAKE="$(MAKE)" VA_KVER_ONLY="$(KVER_USER)" TESTS="$(TESTS)" \
+
+# No $(MAKE) in this recipe: make -n would run it (and every test) anyway.
+check: check-deps
+	VA_KVER_ONLY="$(KVER_USER)" TESTS="$(TESTS)" \
 	VA_KVER_PRIMARY="$(KVER_PRIMARY)" VA_KVER_SECOND="$(KVER_SECOND)" \
 	VA_TESTS_SECOND="$(TESTS_SECOND)" tests/vm/check
 
@@ -135,4 +139,4 @@ style:
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(STYLE_FILES)
 	@echo "checkpatch: no problems in $(words $(STYLE_FILES)) files"
 
-.PHONY: all module kdir-check clean install dkms-install tools deps check demo style
+.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check demo style
