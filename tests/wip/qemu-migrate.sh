@@ -158,7 +158,7 @@ fi
 log "A's worker used $((cpu_a1 - cpu_a0)) ticks during the migration"
 
 "$NG_PY" "$QMP" "$VA_TMP/b.qmp" '{"execute": "query-status"}' >"$VA_TMP/b-status.out" || true
-grep -q '"running"' "$VA_TMP/b-status.out" || { cat "$VA_TMP/b-status.out"; die "QEMU B is not running after the migration"; }
+grep -q '"status": "running"' "$VA_TMP/b-status.out" || { cat "$VA_TMP/b-status.out"; die "QEMU B is not running after the migration"; }
 "$NG_PY" "$QMP" "$VA_TMP/a.qmp" '{"execute": "quit"}' >/dev/null 2>&1 || true
 ng_wait_exit "$pid_a" 30 || die "QEMU A did not quit"
 wait "$pid_a" || log "QEMU A exit status $? (after quit)"
