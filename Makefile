@@ -8,6 +8,7 @@
 #   make check            install test dependencies, run every test in QEMU on
 #                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict)
 #   make demo             boot a test VM and run tests/demo.sh on its console
+#   make check-harness    self-test of tests/vm/run (3 short VM boots)
 #   make style            checkpatch.pl on the module and uapi sources
 #   make C=1 / C=2        sparse, passed through to kbuild
 #   make clean
@@ -119,6 +120,10 @@ check: check-deps
 	VA_KVER_PRIMARY="$(KVER_PRIMARY)" VA_KVER_SECOND="$(KVER_SECOND)" \
 	VA_TESTS_SECOND="$(TESTS_SECOND)" tests/vm/check
 
+# The harness's own test: cases that fail, hang, crash and warn must count.
+check-harness: deps
+	tests/vm/selftest/run --kver $(KVER_PRIMARY)
+
 demo: deps
 	$(MAKE) module KVER=$(KVER_PRIMARY)
 	$(MAKE) tools
@@ -139,4 +144,4 @@ style:
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(STYLE_FILES)
 	@echo "checkpatch: no problems in $(words $(STYLE_FILES)) files"
 
-.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check demo style
+.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check check-harness demo style

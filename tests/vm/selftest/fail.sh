@@ -1,0 +1,4 @@
+#!/bin/bash
+# va-devices: none
+echo "failing on purpose"
+exit 1
