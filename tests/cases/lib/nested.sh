@@ -86,9 +86,19 @@ ng_wait() {
 	die "timeout (${t}s) waiting for /$re/ in the nested guest's console"
 }
 
+NG_TROUBLE='BUG:|Oops|WARNING:|general protection|soft lockup|hung_task|Kernel panic|Call Trace'
+
+# ng_dump LOG: the nested guest's first kernel trouble, or the end of its console
 ng_dump() {
-	log "--- nested guest console ($1), last 40 lines:"
-	tail -n 40 "$1" | sed 's/^/    | /'
+	local first
+	first=$(grep -a -n -m1 -E "$NG_TROUBLE" "$1" | cut -d: -f1)
+	if [ -n "$first" ]; then
+		log "--- nested guest console ($1), from line $((first > 5 ? first - 5 : 1)):"
+		tail -n +"$((first > 5 ? first - 5 : 1))" "$1" | head -n 70 | sed 's/^/    | /'
+	else
+		log "--- nested guest console ($1), last 40 lines:"
+		tail -n 40 "$1" | sed 's/^/    | /'
+	fi
 	local e=${1%.log}.err
 	if [ -s "$e" ]; then
 		log "--- QEMU stderr:"
@@ -98,7 +108,7 @@ ng_dump() {
 
 # ng_console_ok LOG: no kernel trouble in the nested guest's console
 ng_console_ok() {
-	if grep -a -E 'BUG:|Oops|WARNING:|general protection|soft lockup|hung_task|Kernel panic|Call Trace' "$1"; then
+	if grep -a -E "$NG_TROUBLE" "$1"; then
 		ng_dump "$1"
 		die "kernel trouble in the nested guest's console"
 	fi
