@@ -12,8 +12,10 @@
 #   vatap0 -- $VA_DEV (fd) -- QEMU A     vatap1 -- $VA_DEV (another fd) -- QEMU B
 #             guest eth0 10.0.2.15      ==== migrate tcp:127.0.0.1:PORT ====>  -incoming
 #
-# The guest downloads VA_MIGRATE_BYTES (64 MiB) with wget; once part of it has
-# arrived, QEMU A migrates to B at max-bandwidth 8 MiB/s. The guest then checks
+# The guest downloads VA_MIGRATE_BYTES (64 MiB) with wget, served at
+# VA_MIGRATE_RATE (1 MiB/s, so that the download outlasts the migration however
+# fast the device is); once part of it has arrived, QEMU A migrates to B at
+# max-bandwidth 8 MiB/s. The guest then checks
 # the sha256 of what it received (before, during and after the migration) and
 # offers it back, and the test VM fetches it from the guest on B and checks it.
 # The download must still be running when the migration completes, or the case
@@ -26,6 +28,7 @@ ng_require
 
 SIZE=${VA_MIGRATE_BYTES:-67108864}
 START_AFTER=${VA_MIGRATE_START_AFTER:-4194304}
+RATE=${VA_MIGRATE_RATE:-1048576}
 BANDWIDTH=${VA_MIGRATE_BANDWIDTH:-8388608}
 DOWNTIME_MS=${VA_MIGRATE_DOWNTIME_MS:-1000}
 BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-360}
@@ -59,7 +62,7 @@ trap cleanup EXIT
 
 initrd=$(ng_initramfs)
 kernel=$(ng_kernel)
-log "device $VA_DEV, kernel $kernel, initramfs $initrd; $SIZE bytes in, migrate at $BANDWIDTH B/s after $START_AFTER"
+log "device $VA_DEV, kernel $kernel, initramfs $initrd; $SIZE bytes in at $RATE B/s, migrate at $BANDWIDTH B/s after $START_AFTER"
 
 ip link add "$BR" type bridge
 ip link set "$BR" type bridge forward_delay 0 stp_state 0
@@ -101,7 +104,7 @@ check_fd() {
 # bytes the server has sent so far (from its progress lines)
 served() { awk '$1 == "progress" { n = $2 } /^served/ { d = 1 } END { print d ? "done" : n + 0 }' "$VA_TMP/serve.out"; }
 
-"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT + MIGRATE_TIMEOUT))" >"$VA_TMP/serve.out" 2>&1 &
+"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT + MIGRATE_TIMEOUT))" "$RATE" >"$VA_TMP/serve.out" 2>&1 &
 serve_pid=$!
 
 t0=$(date +%s)
@@ -153,7 +156,7 @@ cpu_a1=$(ng_cputime $workers_a)
 at_switch=$(served)
 log "migration: $(tail -n 1 "$VA_TMP/migrate.out") after ${t_mig}s, $(grep -c '^status=active' "$VA_TMP/migrate.out") progress lines; server at $at_switch of $SIZE"
 if [ "$at_switch" = done ] || grep -a -q '^VA-GUEST get bytes=' "$VA_TMP/a.log"; then
-	die "the download ended before the migration completed: nothing tested; raise VA_MIGRATE_BYTES"
+	die "the download ended before the migration completed: nothing tested; raise VA_MIGRATE_BYTES or lower VA_MIGRATE_RATE"
 fi
 log "A's worker used $((cpu_a1 - cpu_a0)) ticks during the migration"
 

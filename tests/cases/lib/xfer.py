@@ -6,7 +6,9 @@ and sendfile(), where nc moves 1 KiB per system call, which costs minutes under
 nested TCG. So the test VM serves a file to the guest's wget, and fetches the
 guest's file from its httpd.
 
-  xfer.py serve ADDR PORT FILE [TIMEOUT]  answer one GET with FILE, then exit
+  xfer.py serve ADDR PORT FILE [TIMEOUT [RATE]]
+                                          answer one GET with FILE, then exit; at
+                                          most RATE bytes/s if given
   xfer.py fetch URL SIZE [TIMEOUT]        GET URL, expect SIZE bytes, print sha256
   xfer.py poke ADDR PORT [TIMEOUT]        connect and close (a "go on" signal)
 
@@ -36,7 +38,7 @@ def progress(done, state):
         print("progress", done, flush=True)
 
 
-def serve(addr, port, path):
+def serve(addr, port, path, rate=0):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))
@@ -60,10 +62,15 @@ def serve(addr, port, path):
     conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n"
                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data))
     done, state, view = 0, [start], memoryview(data)
+    chunk = 65536 if rate else 262144
     while done < len(data):
         conn.settimeout(remaining())
-        done += conn.send(view[done:done + 262144])
+        done += conn.send(view[done:done + chunk])
         progress(done, state)
+        if rate:
+            ahead = start + done / rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(min(ahead, remaining()))
     conn.shutdown(socket.SHUT_WR)
     conn.settimeout(remaining())
     while conn.recv(4096):
@@ -126,11 +133,12 @@ def main():
     global deadline
     args = sys.argv[1:]
     n = {"serve": 4, "fetch": 3, "poke": 3}.get(args[0] if args else "")
-    if n is None or len(args) not in (n, n + 1):
+    extra = 1 if args and args[0] == "serve" else 0
+    if n is None or not n <= len(args) <= n + 1 + extra:
         sys.exit(__doc__)
     deadline = time.monotonic() + (float(args[n]) if len(args) > n else 900)
     if args[0] == "serve":
-        serve(args[1], int(args[2]), args[3])
+        serve(args[1], int(args[2]), args[3], float(args[5]) if len(args) > 5 else 0)
     elif args[0] == "fetch":
         fetch(args[1], int(args[2]))
     else:
