@@ -50,6 +50,11 @@ fetch_pid=
 cleanup() {
 	local rc=$?
 	set +e
+	if [ "$rc" -ne 0 ]; then
+		for f in "$VA_TMP"/*.err "$VA_TMP"/migrate.out; do
+			[ -s "$f" ] && { log "--- $f:"; tail -n 20 "$f" | sed 's/^/    | /'; }
+		done
+	fi
 	ng_stop "$pid_a"
 	ng_stop "$pid_b"
 	ng_stop "$serve_pid"
@@ -161,7 +166,12 @@ fi
 log "A's worker used $((cpu_a1 - cpu_a0)) ticks during the migration"
 
 "$NG_PY" "$QMP" "$VA_TMP/b.qmp" '{"execute": "query-status"}' >"$VA_TMP/b-status.out" || true
-grep -q '"status": "running"' "$VA_TMP/b-status.out" || { cat "$VA_TMP/b-status.out"; die "QEMU B is not running after the migration"; }
+if ! grep -q '"status": "running"' "$VA_TMP/b-status.out"; then
+	cat "$VA_TMP/b-status.out"
+	kill -0 "$pid_b" 2>/dev/null || log "QEMU B (pid $pid_b) has exited"
+	ng_dump "$VA_TMP/b.log"
+	die "QEMU B is not running after the migration"
+fi
 "$NG_PY" "$QMP" "$VA_TMP/a.qmp" '{"execute": "quit"}' >/dev/null 2>&1 || true
 ng_wait_exit "$pid_a" 30 || die "QEMU A did not quit"
 wait "$pid_a" || log "QEMU A exit status $? (after quit)"
