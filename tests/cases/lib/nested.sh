@@ -88,27 +88,33 @@ ng_wait() {
 
 NG_TROUBLE='BUG:|Oops|WARNING:|general protection|soft lockup|hung_task|Kernel panic|Call Trace'
 
+# The nested guest's kernel lines, shown in the test VM's console, must not look
+# like the test VM's own (tests/vm/run fails a run on any "[ 1.23] ... BUG:"
+# line): "[   94.790242] X" becomes "(nested 94.790242) X".
+ng_quote() { sed -E 's/\[ *([0-9]+\.[0-9]+)\]/(nested \1)/g; s/^/    | /'; }
+
 # ng_dump LOG: the nested guest's first kernel trouble, or the end of its console
 ng_dump() {
 	local first
 	first=$(grep -a -n -m1 -E "$NG_TROUBLE" "$1" | cut -d: -f1)
 	if [ -n "$first" ]; then
 		log "--- nested guest console ($1), from line $((first > 5 ? first - 5 : 1)):"
-		tail -n +"$((first > 5 ? first - 5 : 1))" "$1" | head -n 70 | sed 's/^/    | /'
+		tail -n +"$((first > 5 ? first - 5 : 1))" "$1" | head -n 70 | ng_quote
 	else
 		log "--- nested guest console ($1), last 40 lines:"
-		tail -n 40 "$1" | sed 's/^/    | /'
+		tail -n 40 "$1" | ng_quote
 	fi
 	local e=${1%.log}.err
 	if [ -s "$e" ]; then
 		log "--- QEMU stderr:"
-		sed 's/^/    | /' "$e"
+		ng_quote <"$e"
 	fi
 }
 
 # ng_console_ok LOG: no kernel trouble in the nested guest's console
 ng_console_ok() {
-	if grep -a -E "$NG_TROUBLE" "$1"; then
+	if grep -a -q -E "$NG_TROUBLE" "$1"; then
+		grep -a -E "$NG_TROUBLE" "$1" | ng_quote
 		ng_dump "$1"
 		die "kernel trouble in the nested guest's console"
 	fi
