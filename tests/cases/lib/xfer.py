@@ -62,7 +62,8 @@ def serve(addr, port, path, rate=0):
     conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n"
                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data))
     done, state, view = 0, [start], memoryview(data)
-    chunk = 65536 if rate else 262144
+    # a rate-limited send goes in pieces of at most a quarter second's worth
+    chunk = max(256, min(65536, int(rate / 4))) if rate else 262144
     while done < len(data):
         conn.settimeout(remaining())
         done += conn.send(view[done:done + chunk])
