@@ -447,6 +447,10 @@ static long va_vq_set_addr(struct va_vq *vq, struct vhost_vring_addr __user *arg
 	    (u64)(unsigned long)a.avail_user_addr != a.avail_user_addr ||
 	    (u64)(unsigned long)a.used_user_addr != a.used_user_addr)
 		return -EFAULT;
+	/*
+	 * The alignments of the virtio spec. vhost-net checks avail and used
+	 * (-EINVAL) but takes a descriptor table that is not 16-aligned.
+	 */
 	if ((a.desc_user_addr & (VRING_DESC_ALIGN_SIZE - 1)) ||
 	    (a.avail_user_addr & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
 	    (a.used_user_addr & (VRING_USED_ALIGN_SIZE - 1)) ||
@@ -454,11 +458,15 @@ static long va_vq_set_addr(struct va_vq *vq, struct vhost_vring_addr __user *arg
 		return -EINVAL;
 
 	/*
-	 * With the ring size known, rings outside guest memory are refused
-	 * now rather than found at start (QEMU moves a running ring's log
-	 * flag through here, so a running queue is checked too).
+	 * With the ring size and a memory table known, rings outside guest
+	 * memory are refused now rather than found at start (QEMU moves a
+	 * running ring's log flag through here, so a running queue is
+	 * checked too). The errno is vhost-net's for rings it cannot access:
+	 * -EINVAL here for a running ring, -EFAULT at SET_BACKEND for a
+	 * stopped one. Before the first SET_MEM_TABLE there is nothing to
+	 * judge them by: va_vq_start() does.
 	 */
-	if (vq->ring.num &&
+	if (vq->ring.num && vq->dev->mem->nregions &&
 	    !va_rings_ok(&a, vq->ring.num, vq->ring.event_idx, vq->dev->mem))
 		return vq->backend ? -EINVAL : -EFAULT;
 	if (vq->ring.log_all && (a.flags & (1U << VHOST_VRING_F_LOG)) &&

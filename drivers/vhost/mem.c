@@ -32,15 +32,21 @@ static int va_mem_region_cmp(const void *a, const void *b)
 	return ra->gpa > rb->gpa;
 }
 
+/*
+ * A region the owner could never have mapped: -EFAULT, as vhost-net gives
+ * for empty and wrapping regions (its interval tree refuses last < start),
+ * and for user ranges it cannot address (checked there only while a ring
+ * runs; here always).
+ */
 static int va_mem_check_region(const struct vhost_memory_region *r)
 {
 	u64 last;
 
 	if (!r->memory_size)
-		return -EINVAL;
+		return -EFAULT;
 	if (check_add_overflow(r->guest_phys_addr, r->memory_size - 1, &last) ||
 	    check_add_overflow(r->userspace_addr, r->memory_size - 1, &last))
-		return -EINVAL;
+		return -EFAULT;
 	/* The owner's mapping must be an address it can have at all. */
 	if (r->userspace_addr != (unsigned long)r->userspace_addr ||
 	    !access_ok((void __user *)(unsigned long)r->userspace_addr,
@@ -52,9 +58,11 @@ static int va_mem_check_region(const struct vhost_memory_region *r)
 /*
  * Copy a struct vhost_memory from the owner and validate it whole. Returns
  * the new table or an ERR_PTR: -E2BIG for more than @max_regions regions,
- * -EOPNOTSUPP for non-zero padding (as vhost-net), -EINVAL for empty,
- * wrapping or overlapping regions, -EFAULT for user ranges the owner cannot
- * address.
+ * -EOPNOTSUPP for non-zero padding (as vhost-net), -EFAULT for empty or
+ * wrapping regions and user ranges the owner cannot address (as vhost-net),
+ * -EINVAL for regions that overlap in guest physical addresses (vhost-net
+ * takes them and translates through whichever it finds first: a table
+ * that says two things about one address is a broken table, not a fault).
  */
 struct va_mem *va_mem_from_user(const struct vhost_memory __user *arg,
 				unsigned int max_regions)

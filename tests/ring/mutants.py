@@ -93,7 +93,7 @@ MUTANTS = [
      "mem->regions[i].gpa - prev->gpa < prev->size",
      "mem->regions[i].gpa - prev->gpa <= prev->size", 0),
     ("zero-size-region-ok", "mem.c",
-     "if (!r->memory_size)\n\t\treturn -EINVAL;", "", 0),
+     "if (!r->memory_size)\n\t\treturn -EFAULT;", "", 0),
     ("gpa-wrap-ok", "mem.c",
      "check_add_overflow(r->guest_phys_addr, r->memory_size - 1, &last) ||",
      "", 0),

@@ -1432,9 +1432,8 @@ static struct va_mem *table_from(struct src *s, struct vhost_memory *m,
 					 r->memory_size;
 
 		if (!r->memory_size || gend > ((unsigned __int128)1 << 64) ||
-		    uend > ((unsigned __int128)1 << 64))
-			*want = -EINVAL;
-		else if (uend > fake_task_size)
+		    uend > ((unsigned __int128)1 << 64) ||
+		    uend > fake_task_size)
 			*want = -EFAULT;
 	}
 	for (i = 0; !*want && i < n; i++)

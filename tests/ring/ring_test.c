@@ -1326,16 +1326,16 @@ static void t_mem_table_refuses_zero_size_and_wrap(void)
 	struct vhost_memory_region r;
 
 	r = R(0x1000, 0, UA);
-	CHECK_EQ(mem_err(&r, 1), -EINVAL);
+	CHECK_EQ(mem_err(&r, 1), -EFAULT);
 	r = R(0, 0, 0);		/* size - 1 wraps to the top: no overflow */
-	CHECK_EQ(mem_err(&r, 1), -EINVAL);
+	CHECK_EQ(mem_err(&r, 1), -EFAULT);
 	r = R(0xfffffffffffff000ULL, 0x1001, UA);	/* gpa wraps */
-	CHECK_EQ(mem_err(&r, 1), -EINVAL);
+	CHECK_EQ(mem_err(&r, 1), -EFAULT);
 	r = R(0xfffffffffffff000ULL, 0x1000, UA);	/* ends at 2^64 - 1 */
 	CHECK_EQ(mem_err(&r, 1), 0);
 	fake_task_size = ~0ULL;
 	r = R(0, 0x2000, 0xfffffffffffff000ULL);	/* uaddr wraps */
-	CHECK_EQ(mem_err(&r, 1), -EINVAL);
+	CHECK_EQ(mem_err(&r, 1), -EFAULT);
 }
 
 static void t_mem_table_refuses_uaddr_beyond_task_size(void)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -835,4 +836,369 @@ void t_backend(void)
 out:
 	tap_close(&t2);
 	dev_close(&d);
+}
+
+/* ---- what can be judged when it is set is refused then ---- */
+
+static bool is_accel(void)
+{
+	return strstr(va_dev_path, "vhost-accel");
+}
+
+/*
+ * The end of the user address range (TASK_SIZE_MAX on x86-64): 2^47 less
+ * a page, or 2^56 less a page with 5-level paging, which shows by the
+ * kernel handing out a mapping above 2^47 when asked for one there.
+ */
+static __u64 user_top(void)
+{
+	void *hint = (void *)(1UL << 50);
+	void *p = mmap(hint, VA_PAGE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p != MAP_FAILED)
+		munmap(p, VA_PAGE);
+	return p == hint ? (1ULL << 56) - VA_PAGE : (1ULL << 47) - VA_PAGE;
+}
+
+/*
+ * Something vhost-net takes (and finds wrong later, or never) but
+ * vhost-accel refuses when it is set: a deliberate difference, checked on
+ * vhost-accel only and reported for vhost-net.
+ */
+static void accel_refuses(int r, int e, int want, const char *what)
+{
+	if (is_accel()) {
+		check_errno(r, e, want, "%s (vhost-accel only: vhost-net takes it)",
+			    what);
+		return;
+	}
+	diag("%s: %s on vhost-net (vhost-accel refuses it with %s: a deliberate difference)",
+	     what, r < 0 ? errname(e) : "taken", errname(want));
+}
+
+/* The real memory table with one more region */
+static int set_mem_plus(struct va_dev *d, __u64 gpa, __u64 size, __u64 uaddr,
+			int *err)
+{
+	struct vhost_memory *mt = mem_table(&va_mem), *t;
+	int r;
+
+	t = mt ? realloc(mt, sizeof(*mt) + (VA_NREGIONS + 1) *
+			 sizeof(mt->regions[0])) : NULL;
+	if (!t) {
+		free(mt);
+		*err = ENOMEM;
+		return -1;
+	}
+	t->regions[VA_NREGIONS].guest_phys_addr = gpa;
+	t->regions[VA_NREGIONS].memory_size = size;
+	t->regions[VA_NREGIONS].userspace_addr = uaddr;
+	t->regions[VA_NREGIONS].flags_padding = 0;
+	t->nregions = VA_NREGIONS + 1;
+	r = xioctl(d->fd, VHOST_SET_MEM_TABLE, t, err);
+	free(t);
+	return r;
+}
+
+static void restore_mem(struct va_dev *d, const char *after)
+{
+	struct vhost_memory *mt = mem_table(&va_mem);
+	int r, e = ENOMEM;
+
+	r = mt ? xioctl(d->fd, VHOST_SET_MEM_TABLE, mt, &e) : -1;
+	if (r)
+		bail("the real memory table again after %s: %s", after,
+		     errname(e));
+	free(mt);
+}
+
+static struct vhost_vring_addr real_addr(struct va_dev *d, int i)
+{
+	struct va_vq *vq = &d->vq[i];
+	struct vhost_vring_addr a = {
+		.index = i,
+		.desc_user_addr = (__u64)(unsigned long)vq->desc,
+		.avail_user_addr = (__u64)(unsigned long)vq->avail,
+		.used_user_addr = (__u64)(unsigned long)vq->used,
+		.log_guest_addr = vq->used_gpa,
+	};
+
+	return a;
+}
+
+/* Regions whose user range the owner cannot have: refused (EFAULT) */
+static void setcheck_mem_user(struct va_dev *d, __u64 top, bool running)
+{
+	static const char *const state[2] = { "stopped", "running" };
+	int r, e;
+
+	r = set_mem_plus(d, 0x500000000ULL, 0x2000, 0xfffffffffffff000ULL, &e);
+	if (running)
+		check_errno(r, e, EFAULT,
+			    "VHOST_SET_MEM_TABLE, a region whose user range wraps 2^64 (rings %s)",
+			    state[running]);
+	else
+		accel_refuses(r, e, EFAULT,
+			      "VHOST_SET_MEM_TABLE, a region whose user range wraps 2^64 (rings stopped)");
+	restore_mem(d, "a wrapping user range");
+	r = set_mem_plus(d, 0x500000000ULL, 0x2000, top - 0x1000, &e);
+	if (running)
+		check_errno(r, e, EFAULT,
+			    "VHOST_SET_MEM_TABLE, a region crossing the end of the user address range (rings %s)",
+			    state[running]);
+	else
+		accel_refuses(r, e, EFAULT,
+			      "VHOST_SET_MEM_TABLE, a region crossing the end of the user address range (rings stopped)");
+	restore_mem(d, "a region past the user range");
+	r = set_mem_plus(d, 0x500000000ULL, 0x2000, 0xffff888000000000ULL, &e);
+	if (running)
+		check_errno(r, e, EFAULT,
+			    "VHOST_SET_MEM_TABLE, a region at a kernel address (rings %s)",
+			    state[running]);
+	else
+		accel_refuses(r, e, EFAULT,
+			      "VHOST_SET_MEM_TABLE, a region at a kernel address (rings stopped)");
+	restore_mem(d, "a kernel address");
+}
+
+/* Memory tables that contradict themselves, rings that cannot be rings */
+static void setcheck_stopped(struct va_dev *d, __u64 top, unsigned char *outside)
+{
+	__u64 hva_a = (__u64)(unsigned long)va_mem.reg[0].hva;
+	__u64 hva_c = (__u64)(unsigned long)va_mem.reg[2].hva;
+	struct vhost_vring_addr a;
+	int r, e;
+
+	r = set_mem_plus(d, 0x500001000ULL, 0, hva_a, &e);
+	check_errno(r, e, EFAULT, "VHOST_SET_MEM_TABLE, a region of size 0");
+	r = set_mem_plus(d, 0xfffffffffffff000ULL, 0x2000, hva_a, &e);
+	check_errno(r, e, EFAULT,
+		    "VHOST_SET_MEM_TABLE, a region whose guest addresses wrap 2^64");
+	r = set_mem_plus(d, VA_GPA_A + 0x1000, 0x1000, hva_c, &e);
+	accel_refuses(r, e, EINVAL,
+		      "VHOST_SET_MEM_TABLE, a region overlapping another in guest addresses");
+	restore_mem(d, "overlapping regions");
+	r = set_mem_plus(d, VA_GPA_C - 0x1000, 0x1001, hva_a, &e);
+	accel_refuses(r, e, EINVAL,
+		      "VHOST_SET_MEM_TABLE, a region overlapping the next by one byte");
+	restore_mem(d, "regions overlapping by one byte");
+	r = set_mem_plus(d, VA_GPA_C - 0x1000, 0x1000, hva_a, &e);
+	check_errno(r, e, 0, "VHOST_SET_MEM_TABLE, a region just below another (adjacent)");
+	restore_mem(d, "adjacent regions");
+	setcheck_mem_user(d, top, false);
+
+	/* rings: aligned as the spec says, inside guest memory */
+	a = real_addr(d, VA_TX);
+	a.desc_user_addr += 8;
+	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
+	accel_refuses(r, e, EINVAL,
+		      "VHOST_SET_VRING_ADDR, descriptor table 8- but not 16-aligned");
+	a = real_addr(d, VA_TX);
+	a.desc_user_addr = (__u64)(unsigned long)outside;
+	a.avail_user_addr = a.desc_user_addr + 0x2000;
+	a.used_user_addr = a.desc_user_addr + 0x4000;
+	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
+	accel_refuses(r, e, EFAULT,
+		      "VHOST_SET_VRING_ADDR, rings in user memory outside the memory table (stopped)");
+	a = real_addr(d, VA_TX);
+	a.used_user_addr = 0xffff888000000000ULL;
+	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
+	accel_refuses(r, e, EFAULT,
+		      "VHOST_SET_VRING_ADDR, used ring at a kernel address (stopped)");
+	a = real_addr(d, VA_TX);
+	a.avail_user_addr = hva_a + VA_SIZE_A - 4;	/* runs off region A */
+	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
+	accel_refuses(r, e, EFAULT,
+		      "VHOST_SET_VRING_ADDR, avail ring running off the end of a region (stopped)");
+	a = real_addr(d, VA_TX);
+	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
+	check_errno(r, e, 0, "VHOST_SET_VRING_ADDR, the real rings again");
+}
+
+/* The dirty log must reach the bit of the highest guest page */
+static void setcheck_log(struct va_dev *d, __u64 top, bool running)
+{
+	/* bytes of bitmap up to the last page of region C */
+	__u64 need = ((VA_GPA_C + VA_SIZE_C) / VA_PAGE + 7) / 8;
+	__u64 short_base = top - need + VA_PAGE, fit_base = top - need - VA_PAGE;
+	__u64 f = d->features | 1ULL << VHOST_F_LOG_ALL, f0 = d->features;
+	__u64 base, hva_c = (__u64)(unsigned long)va_mem.reg[2].hva;
+	size_t size = ALIGN_UP(need, VA_PAGE);
+	struct vhost_vring_addr a;
+	unsigned char *log;
+	int r, e;
+
+	log = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (log == MAP_FAILED) {
+		bail("mmap log: %s", strerror(errno));
+		return;
+	}
+	/* QEMU's order: the log base, then LOG_ALL */
+	base = short_base;
+	r = xioctl(d->fd, VHOST_SET_LOG_BASE, &base, &e);
+	check_errno(r, e, 0,
+		    "VHOST_SET_LOG_BASE a page short of the memory table, logging off (%s)",
+		    running ? "running" : "stopped");
+	r = xioctl(d->fd, VHOST_SET_FEATURES, &f, &e);
+	if (running) {
+		check_errno(r, e, EFAULT,
+			    "VHOST_SET_FEATURES + LOG_ALL with a log base a page short (running)");
+	} else {
+		accel_refuses(r, e, EFAULT,
+			      "VHOST_SET_FEATURES + LOG_ALL with a log base a page short (stopped)");
+		if (!r)
+			xioctl(d->fd, VHOST_SET_FEATURES, &f0, &e);
+		munmap(log, size);
+		return;
+	}
+	base = (__u64)(unsigned long)log;
+	r = xioctl(d->fd, VHOST_SET_LOG_BASE, &base, &e);
+	check_errno(r, e, 0, "VHOST_SET_LOG_BASE a bitmap that covers the memory table");
+	r = xioctl(d->fd, VHOST_SET_FEATURES, &f, &e);
+	check_errno(r, e, 0, "VHOST_SET_FEATURES + LOG_ALL (running)");
+	base = short_base;
+	r = xioctl(d->fd, VHOST_SET_LOG_BASE, &base, &e);
+	check_errno(r, e, EFAULT,
+		    "VHOST_SET_LOG_BASE a page short of the memory table, logging on");
+	base = 0xfffffffffffff000ULL;
+	r = xioctl(d->fd, VHOST_SET_LOG_BASE, &base, &e);
+	check_errno(r, e, EFAULT,
+		    "VHOST_SET_LOG_BASE whose bitmap wraps 2^64, logging on");
+	/* only the extent is judged (as vhost-net): it need not be mapped */
+	base = fit_base;
+	r = xioctl(d->fd, VHOST_SET_LOG_BASE, &base, &e);
+	check_errno(r, e, 0,
+		    "VHOST_SET_LOG_BASE ending a page below the end of the user range, logging on");
+	r = set_mem_plus(d, 0x400000000ULL, VA_SIZE_C, hva_c, &e);
+	check_errno(r, e, EFAULT,
+		    "VHOST_SET_MEM_TABLE growing past what the log base can record, logging on");
+	restore_mem(d, "a table past the log");
+	a = real_addr(d, VA_TX);
+	a.flags = 1 << VHOST_VRING_F_LOG;
+	a.log_guest_addr = 0x400000000ULL;
+	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
+	check_errno(r, e, EINVAL,
+		    "VHOST_SET_VRING_ADDR + F_LOG, used ring logged past what the log base can record");
+	base = (__u64)(unsigned long)log;
+	r = xioctl(d->fd, VHOST_SET_LOG_BASE, &base, &e);
+	check_errno(r, e, 0, "VHOST_SET_LOG_BASE the real bitmap again");
+	r = xioctl(d->fd, VHOST_SET_FEATURES, &f0, &e);
+	check_errno(r, e, 0, "VHOST_SET_FEATURES without LOG_ALL again");
+	/* the device may keep the log base: it is not used with LOG_ALL off */
+	munmap(log, size);
+}
+
+void t_setcheck(void)
+{
+	struct va_cfg cfg = base_cfg;
+	struct vhost_vring_state s;
+	struct vhost_vring_addr a;
+	struct vhost_memory *mt;
+	unsigned char *outside;
+	struct va_dev d, d2;
+	__u64 top = user_top();
+	int r, e, i;
+
+	diag("end of the user address range: 0x%llx", (unsigned long long)top);
+	/* user memory that is never in the table: room for a ring of 256 */
+	outside = mmap(NULL, 0x8000, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (outside == MAP_FAILED) {
+		bail("mmap: %s", strerror(errno));
+		return;
+	}
+
+	/* wrong order: rings before the memory table, a backend before both */
+	if (dev_open(&d2, va_dev_path))
+		goto out_unmap;
+	if (vq_init(&d2, &d2.vq[VA_TX], VA_TX, cfg.num, 0) ||
+	    tap_open(&d2.tap, false, 12, false, false))
+		goto out_d2;
+	r = xioctl(d2.fd, VHOST_SET_OWNER, NULL, &e);
+	check_errno(r, e, 0, "VHOST_SET_OWNER");
+	s.index = VA_TX;
+	s.num = cfg.num;
+	r = xioctl(d2.fd, VHOST_SET_VRING_NUM, &s, &e);
+	check_errno(r, e, 0, "VHOST_SET_VRING_NUM before VHOST_SET_MEM_TABLE");
+	a = real_addr(&d2, VA_TX);
+	r = xioctl(d2.fd, VHOST_SET_VRING_ADDR, &a, &e);
+	check_errno(r, e, 0,
+		    "VHOST_SET_VRING_ADDR before VHOST_SET_MEM_TABLE (nothing to judge it by yet)");
+	r = dev_set_backend(&d2, VA_TX, d2.tap.fd);
+	check_errno(r, -r, EFAULT,
+		    "VHOST_NET_SET_BACKEND before VHOST_SET_MEM_TABLE (rings in no guest memory)");
+out_d2:
+	dev_close(&d2);
+
+	if (dev_open(&d, va_dev_path))
+		goto out_unmap;
+	d.cfg = cfg;
+	d.hdr_len = cfg_hdr_len(&cfg);
+	d.features = 1ULL << VHOST_NET_F_VIRTIO_NET_HDR |
+		1ULL << VIRTIO_NET_F_MRG_RXBUF | 1ULL << VIRTIO_RING_F_EVENT_IDX |
+		1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	r = xioctl(d.fd, VHOST_SET_OWNER, NULL, &e);
+	if (!check_errno(r, e, 0, "VHOST_SET_OWNER"))
+		goto out;
+	r = xioctl(d.fd, VHOST_SET_FEATURES, &d.features, &e);
+	if (!check_errno(r, e, 0, "VHOST_SET_FEATURES"))
+		goto out;
+	mt = mem_table(&va_mem);
+	r = xioctl(d.fd, VHOST_SET_MEM_TABLE, mt, &e);
+	free(mt);
+	if (!check_errno(r, e, 0, "VHOST_SET_MEM_TABLE"))
+		goto out;
+	for (i = 0; i < 2; i++)
+		if (vq_init(&d, &d.vq[i], i, cfg.num, 0))
+			goto out;
+	if (dev_setup_vqs(&d))
+		goto out;
+	if (tap_open(&d.tap, false, d.hdr_len, false, false))
+		goto out;
+
+	set_prefix("setcheck: stopped:");
+	setcheck_stopped(&d, top, outside);
+	setcheck_log(&d, top, false);
+
+	set_prefix("setcheck: running:");
+	for (i = 0; i < 2; i++) {
+		r = dev_set_backend(&d, i, d.tap.fd);
+		if (!check_errno(r, -r, 0, "VHOST_NET_SET_BACKEND vq %d", i))
+			goto out;
+	}
+	tx_one(&d, 1514, L_SINGLE, 1, "tx before the refused calls");
+	setcheck_mem_user(&d, top, true);
+	a = real_addr(&d, VA_TX);
+	a.used_user_addr = 0xffff888000000000ULL;
+	r = xioctl(d.fd, VHOST_SET_VRING_ADDR, &a, &e);
+	check_errno(r, e, EINVAL,
+		    "VHOST_SET_VRING_ADDR, used ring at a kernel address (running)");
+	if (is_accel()) {
+		/* vhost-net would take these and run the ring there */
+		a = real_addr(&d, VA_TX);
+		a.desc_user_addr = (__u64)(unsigned long)outside;
+		a.avail_user_addr = a.desc_user_addr + 0x2000;
+		a.used_user_addr = a.desc_user_addr + 0x4000;
+		r = xioctl(d.fd, VHOST_SET_VRING_ADDR, &a, &e);
+		accel_refuses(r, e, EINVAL,
+			      "VHOST_SET_VRING_ADDR, rings in user memory outside the memory table (running)");
+		a = real_addr(&d, VA_TX);
+		a.desc_user_addr += 8;
+		r = xioctl(d.fd, VHOST_SET_VRING_ADDR, &a, &e);
+		accel_refuses(r, e, EINVAL,
+			      "VHOST_SET_VRING_ADDR, descriptor table 8- but not 16-aligned (running)");
+	}
+	setcheck_log(&d, top, true);
+
+	set_prefix("setcheck:");
+	rx_post(&d, 32, 2048, L_SINGLE);
+	tx_one(&d, 1514, L_CHAINED, 2, "tx after the refused calls");
+	rx_one(&d, 1514, 3, "rx after the refused calls");
+	dev_no_errors(&d, "no error notifications");
+out:
+	dev_close(&d);
+out_unmap:
+	munmap(outside, 0x8000);
 }

@@ -38,6 +38,8 @@ static const struct va_test tests[] = {
 	  t_owner },
 	{ "badargs", "invalid ioctl arguments and their errno",
 	  t_badargs },
+	{ "setcheck", "what can be judged when set is refused then",
+	  t_setcheck },
 	{ "traffic", "TX and RX in every feature combination", t_traffic },
 	{ "offload", "vnet header passed through the tap: csum and GSO",
 	  t_offload },

@@ -242,6 +242,7 @@ struct va_test {
 void t_features(void);
 void t_owner(void);
 void t_badargs(void);
+void t_setcheck(void);
 void t_traffic(void);
 void t_offload(void);
 void t_notify(void);
