@@ -96,7 +96,7 @@ ng_quote() { sed -E 's/\[ *([0-9]+\.[0-9]+)\]/(nested \1)/g; s/^/    | /'; }
 # ng_dump LOG: the nested guest's first kernel trouble, or the end of its console
 ng_dump() {
 	local first
-	first=$(grep -a -n -m1 -E "$NG_TROUBLE" "$1" | cut -d: -f1)
+	first=$(grep -a -n -m1 -E "$NG_TROUBLE" "$1" | cut -d: -f1 || true)
 	if [ -n "$first" ]; then
 		log "--- nested guest console ($1), from line $((first > 5 ? first - 5 : 1)):"
 		tail -n +"$((first > 5 ? first - 5 : 1))" "$1" | head -n 70 | ng_quote
