@@ -61,6 +61,9 @@ static const struct va_test tests[] = {
 	{ "stress", "3000 frames each way at once", t_stress },
 	{ "lifecycle", "the owner exits; closing with traffic in flight",
 	  t_lifecycle },
+	{ "faults", "owner killed, tap deleted, memory, backend and call changed under traffic",
+	  t_faults },
+	{ "basic", "a new device carries a frame each way", t_basic },
 };
 
 unsigned int va_rand(void)

@@ -258,6 +258,8 @@ void t_mq(void);
 void t_stress(void);
 void t_lifecycle(void);
 void t_macvtap(void);
+void t_faults(void);
+void t_basic(void);
 
 /* traffic helpers shared by tests */
 enum va_layout {

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vadriver: faults under traffic. While frames flow both ways, the owner
+ * is SIGKILLed, the tap is deleted, the memory table is replaced, the
+ * backend is swapped out and in, the call eventfd is unbound or closed.
+ * After each: the device's worker thread is gone once the device is
+ * closed, the module's reference count is back where it was, the tap is
+ * released, and a new device carries a frame each way.
+ *
+ * Traffic here is a pump with fixed buffer slots (it may run for any
+ * time): it counts what moves, and checks only that every used id was
+ * outstanding; the frame-by-frame checks are the other tests' business.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "vadriver.h"
+#include "traffic.h"
+
+static const struct va_cfg fault_cfg = {
+	.vhost_hdr = true, .mrg = true, .event_idx = true, .v1 = true,
+	.indirect = true, .num = 256,
+};
+
+#define PUMP_SLOTS	256
+#define PUMP_SLOT	2048
+#define PUMP_TX_WINDOW	64
+#define PUMP_RX_WINDOW	64
+#define PUMP_INFLIGHT	48
+
+struct pump {
+	struct va_dev *d;
+	__u64 tx_slots, rx_slots;
+	unsigned int tx_posted, tx_used, tx_seen;
+	unsigned int rx_posted, rx_used, rx_sent;
+	unsigned int bad_ids;
+	unsigned int rx_used_then;	/* rx_used at rx_moved_ms */
+	long long rx_moved_ms;
+};
+
+static const char *mod_name(void)
+{
+	return strstr(va_dev_path, "vhost-accel") ? "vhost_accel" : "vhost_net";
+}
+
+/* The module's reference count in /proc/modules, -1 if not there */
+static int mod_refs(void)
+{
+	char line[512], name[64];
+	int refs = -1, n;
+	FILE *f = fopen("/proc/modules", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %*u %d", name, &n) == 2 &&
+		    !strcmp(name, mod_name()))
+			refs = n;
+	}
+	fclose(f);
+	return refs;
+}
+
+/*
+ * How many threads are called like the worker of a device owned by @pid:
+ * "vaccel-PID" for vhost-accel, "vhost-PID" for vhost-net (a kthread, or
+ * since 6.4 a thread of the owner).
+ */
+static int workers_of(pid_t pid)
+{
+	char want[32], path[600], comm[64];
+	DIR *proc, *task;
+	struct dirent *p, *t;
+	int n = 0;
+
+	snprintf(want, sizeof(want), "%s-%d\n",
+		 strstr(va_dev_path, "vhost-accel") ? "vaccel" : "vhost", pid);
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while ((p = readdir(proc))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		task = opendir(path);
+		if (!task)
+			continue;
+		while ((t = readdir(task))) {
+			FILE *f;
+
+			if (t->d_name[0] < '0' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm",
+				 p->d_name, t->d_name);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
+				n++;
+			fclose(f);
+		}
+		closedir(task);
+	}
+	closedir(proc);
+	return n;
+}
+
+static void pump_init(struct pump *p, struct va_dev *d)
+{
+	memset(p, 0, sizeof(*p));
+	p->d = d;
+	p->tx_slots = gpa_alloc(&va_mem, PUMP_SLOTS * PUMP_SLOT, VA_PAGE);
+	p->rx_slots = gpa_alloc(&va_mem, PUMP_SLOTS * PUMP_SLOT, VA_PAGE);
+}
+
+static size_t pump_len(unsigned int n)
+{
+	return 60 + (n * 7919) % 1400;
+}
+
+static void pump_step(struct pump *p)
+{
+	static unsigned char buf[PUMP_SLOT + VA_MAX_FRAME];
+	struct va_dev *d = p->d;
+	struct va_vq *tx = &d->vq[VA_TX], *rx = &d->vq[VA_RX];
+	struct pollfd pfd = { .fd = d->tap.cap, .events = POLLIN };
+	struct va_chain *c;
+	struct va_seg seg;
+	__u32 len, id;
+	__u16 old;
+	int head, k;
+
+	while (vq_pending_used(tx)) {
+		if (vq_get_used(tx, &c, &len, &id)) {
+			p->bad_ids++;
+			break;
+		}
+		free(c);
+		p->tx_used++;
+	}
+	while (vq_pending_used(rx)) {
+		if (vq_get_used(rx, &c, &len, &id)) {
+			p->bad_ids++;
+			break;
+		}
+		free(c);
+		p->rx_used++;
+	}
+	old = rx->avail_idx;
+	while (p->rx_posted - p->rx_used < PUMP_RX_WINDOW && vq_free_descs(rx)) {
+		seg.gpa = p->rx_slots + (p->rx_posted % PUMP_SLOTS) * PUMP_SLOT;
+		seg.len = PUMP_SLOT;
+		head = vq_add(rx, &seg, 1, true, false, NULL);
+		if (head < 0)
+			break;
+		vq_publish(rx, head);
+		p->rx_posted++;
+	}
+	vq_kick(rx, old);
+
+	old = tx->avail_idx;
+	while (p->tx_posted - p->tx_used < PUMP_TX_WINDOW && vq_free_descs(tx)) {
+		size_t flen = pump_len(p->tx_posted);
+
+		seg.gpa = p->tx_slots + (p->tx_posted % PUMP_SLOTS) * PUMP_SLOT;
+		seg.len = d->hdr_len + flen;
+		memset(buf, 0, d->hdr_len);
+		make_frame(buf + d->hdr_len, flen, p->tx_posted);
+		gcopy_to(&va_mem, seg.gpa, buf, seg.len);
+		head = vq_add(tx, &seg, 1, false, false, NULL);
+		if (head < 0)
+			break;
+		vq_publish(tx, head);
+		p->tx_posted++;
+	}
+	vq_kick(tx, old);
+
+	for (k = 0; k < 4 && p->rx_sent - p->rx_used < PUMP_INFLIGHT; k++) {
+		size_t flen = pump_len(0x10000 + p->rx_sent);
+
+		make_frame(buf, flen, 0x10000 + p->rx_sent);
+		if (tap_inject(&d->tap, NULL, buf, flen))
+			break;
+		p->rx_sent++;
+	}
+	/* frames lost on the way (a tap gone) do not hold the pump up */
+	if (p->rx_used != p->rx_used_then) {
+		p->rx_used_then = p->rx_used;
+		p->rx_moved_ms = now_ms();
+	} else if (now_ms() - p->rx_moved_ms > 200) {
+		p->rx_sent = p->rx_used;
+		p->rx_moved_ms = now_ms();
+	}
+	while (d->tap.cap >= 0 && tap_capture(&d->tap, NULL, buf, sizeof(buf), 0) >= 0)
+		p->tx_seen++;
+	if (d->tap.cap < 0 || poll(&pfd, 1, 1) < 0)
+		usleep(1000);
+}
+
+static void pump_for(struct pump *p, int ms)
+{
+	long long end = now_ms() + ms;
+
+	while (now_ms() < end)
+		pump_step(p);
+}
+
+/*
+ * Traffic goes on: within the timeout, @tx more frames reach the tap and
+ * @rx more frames reach the guest.
+ */
+static bool pump_progress(struct pump *p, unsigned int tx, unsigned int rx,
+			  const char *what)
+{
+	unsigned int tx0 = p->tx_seen, rx0 = p->rx_used;
+	long long end = now_ms() + va_timeout_ms;
+
+	while (now_ms() < end &&
+	       (p->tx_seen - tx0 < tx || p->rx_used - rx0 < rx))
+		pump_step(p);
+	return check(p->tx_seen - tx0 >= tx && p->rx_used - rx0 >= rx && !p->bad_ids,
+		     "%s: traffic flows (%u frames out, %u in, %u bad used ids)",
+		     what, p->tx_seen - tx0, p->rx_used - rx0, p->bad_ids);
+}
+
+/* After the device is closed: no worker, no module reference, no tap */
+static void check_released(pid_t owner, int refs0, const char *tap)
+{
+	long long end = now_ms() + 5000;
+	int w, refs;
+
+	while ((w = workers_of(owner)) > 0 && now_ms() < end)
+		usleep(20000);
+	check(!w, "no worker thread of owner %d left (%d)", owner, w);
+	while ((refs = mod_refs()) != refs0 && now_ms() < end)
+		usleep(20000);
+	check_eq(refs0, refs, "%s reference count back where it was", mod_name());
+	if (tap && tap[0]) {
+		while (if_nametoindex(tap) && now_ms() < end)
+			usleep(20000);
+		check(!if_nametoindex(tap), "tap %s released", tap);
+	}
+}
+
+/* The next device works: a frame each way */
+static void next_device_works(void)
+{
+	struct va_cfg cfg = fault_cfg;
+	struct va_dev d;
+
+	if (!dev_open(&d, va_dev_path) && !dev_setup(&d, &cfg)) {
+		rx_post(&d, 8, 2048, L_SINGLE);
+		tx_one(&d, 1514, L_SINGLE, 1, "next device: tx");
+		rx_one(&d, 1514, 2, "next device: rx");
+		dev_no_errors(&d, "next device: no error notifications");
+	}
+	dev_close(&d);
+	mem_reset(&va_mem);
+}
+
+/* ---- the owner SIGKILLed mid-traffic ---- */
+
+static void fault_kill(int refs0)
+{
+	char tap[IFNAMSIZ] = "";
+	int p[2], status, n;
+	long long t0;
+	pid_t pid;
+
+	if (pipe(p)) {
+		bail("pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		bail("fork: %s", strerror(errno));
+		return;
+	}
+	if (!pid) {
+		struct va_cfg cfg = fault_cfg;
+		struct va_dev d;
+		struct pump pu;
+
+		close(p[0]);
+		/* guest memory is MADV_DONTFORK: the child maps its own */
+		if (mem_init(&va_mem) || dev_open(&d, va_dev_path) ||
+		    dev_setup(&d, &cfg))
+			_exit(2);
+		pump_init(&pu, &d);
+		while (pu.tx_seen < 100 || pu.rx_used < 100)
+			pump_step(&pu);
+		if (write(p[1], d.tap.name, IFNAMSIZ) != IFNAMSIZ)
+			_exit(2);
+		for (;;)
+			pump_step(&pu);
+	}
+	close(p[1]);
+	n = read(p[0], tap, IFNAMSIZ);
+	close(p[0]);
+	tap[IFNAMSIZ - 1] = 0;
+	if (!check(n == IFNAMSIZ, "child owner %d runs traffic", pid)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return;
+	}
+	check_eq(1, workers_of(pid), "one worker thread of owner %d while it runs",
+		 pid);
+	usleep(300000);
+	t0 = now_ms();
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "child owner SIGKILLed mid-traffic (reaped in %lld ms)",
+	      now_ms() - t0);
+	check_released(pid, refs0, tap);
+}
+
+/* ---- the tap deleted under traffic ---- */
+
+static void fault_tapdel(int refs0)
+{
+	struct va_cfg cfg = fault_cfg;
+	char tap[IFNAMSIZ];
+	struct va_dev d;
+	struct pump pu;
+	int status = -1;
+	pid_t pid;
+
+	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
+		goto out;
+	strcpy(tap, d.tap.name);
+	pump_init(&pu, &d);
+	if (!pump_progress(&pu, 50, 50, "before the tap is deleted"))
+		goto out;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		execlp("ip", "ip", "link", "del", tap, (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && !waitpid(pid, &status, WNOHANG))
+		pump_step(&pu);
+	check(pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "ip link del %s under traffic", tap);
+	pump_for(&pu, 500);
+	check(!if_nametoindex(tap), "tap %s gone", tap);
+	check(!pu.bad_ids, "no bad used ids after the tap went (%u)", pu.bad_ids);
+	{
+		struct vhost_vring_state s = { .index = VA_TX };
+
+		check_errno(ioctl(d.fd, VHOST_GET_VRING_BASE, &s), errno, 0,
+			    "the device still answers ioctls");
+	}
+	diag("in all: %u frames out, %u in", pu.tx_seen, pu.rx_used);
+out:
+	dev_close(&d);
+	check_released(getpid(), refs0, NULL);
+}
+
+/* ---- ioctls from another thread of the owner, under traffic ---- */
+
+struct churn {
+	struct va_dev *d;
+	int what;
+	int ms;
+	unsigned int rounds, failed;
+	int first_err;
+};
+
+enum { CH_MEMTABLE, CH_BACKEND, CH_CALL };
+
+static void *churn_fn(void *arg)
+{
+	struct churn *ch = arg;
+	struct va_dev *d = ch->d;
+	struct va_region *c = &va_mem.reg[2];
+	unsigned char *alt = NULL;
+	long long end = now_ms() + ch->ms;
+	int r, i;
+
+	if (ch->what == CH_MEMTABLE) {
+		alt = mmap(NULL, c->size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (alt == MAP_FAILED)
+			return NULL;
+	}
+	while (now_ms() < end) {
+		r = 0;
+		switch (ch->what) {
+		case CH_MEMTABLE: {
+			/* region C moves back and forth; A and B stay */
+			struct vhost_memory *mt = mem_table(&va_mem);
+
+			if (!mt)
+				break;
+			if (ch->rounds & 1)
+				mt->regions[2].userspace_addr =
+					(__u64)(unsigned long)alt;
+			if (ch->rounds % 3 == 2) {
+				/* the same regions in another order */
+				struct vhost_memory_region t = mt->regions[0];
+
+				mt->regions[0] = mt->regions[2];
+				mt->regions[2] = t;
+			}
+			r = ioctl(d->fd, VHOST_SET_MEM_TABLE, mt) ? errno : 0;
+			free(mt);
+			break;
+		}
+		case CH_BACKEND:
+			for (i = 0; i < 4 && !r; i++) {
+				struct vhost_vring_file f = {
+					.index = i & 1,
+					.fd = i < 2 ? -1 : d->tap.fd,
+				};
+
+				r = ioctl(d->fd, VHOST_NET_SET_BACKEND, &f) ?
+				    errno : 0;
+			}
+			break;
+		case CH_CALL:
+			for (i = 0; i < 2 && !r; i++) {
+				struct vhost_vring_file f = {
+					.index = i,
+					.fd = ch->rounds & 1 ? d->vq[i].call : -1,
+				};
+
+				r = ioctl(d->fd, VHOST_SET_VRING_CALL, &f) ?
+				    errno : 0;
+			}
+			break;
+		}
+		if (r && !ch->failed++)
+			ch->first_err = r;
+		ch->rounds++;
+		usleep(2000);
+	}
+	if (alt) {
+		struct vhost_memory *mt = mem_table(&va_mem);
+
+		if (mt && ioctl(d->fd, VHOST_SET_MEM_TABLE, mt) && !ch->failed++)
+			ch->first_err = errno;
+		free(mt);
+		munmap(alt, c->size);
+	}
+	return NULL;
+}
+
+static void fault_churn(int what, const char *name, int refs0)
+{
+	struct va_cfg cfg = fault_cfg;
+	struct churn ch = { .what = what, .ms = 2000 };
+	struct va_dev d;
+	struct pump pu;
+	pthread_t th;
+	void *ret;
+
+	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
+		goto out;
+	ch.d = &d;
+	pump_init(&pu, &d);
+	if (!pump_progress(&pu, 50, 50, "before"))
+		goto out;
+	if (pthread_create(&th, NULL, churn_fn, &ch)) {
+		bail("pthread_create");
+		goto out;
+	}
+	pump_for(&pu, ch.ms + 100);
+	pthread_join(th, &ret);
+	check(ch.rounds > 10 && !ch.failed,
+	      "%s %u times under traffic (%u failed, first: %s)", name,
+	      ch.rounds, ch.failed, errname(ch.first_err));
+	/* a spurious kick, as QEMU sends one on every (re)start */
+	vq_force_kick(&d.vq[VA_TX]);
+	vq_force_kick(&d.vq[VA_RX]);
+	pump_progress(&pu, 50, 50, "afterwards");
+	dev_no_errors(&d, "no error notifications");
+out:
+	dev_close(&d);
+	check_released(getpid(), refs0, NULL);
+}
+
+/* ---- the owner closes its call eventfds under traffic ---- */
+
+static void fault_call_closed(int refs0)
+{
+	struct va_cfg cfg = fault_cfg;
+	struct va_dev d;
+	struct pump pu;
+	int i, r, efd;
+
+	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
+		goto out;
+	pump_init(&pu, &d);
+	if (!pump_progress(&pu, 50, 50, "before the call eventfds are closed"))
+		goto out;
+	for (i = 0; i < 2; i++) {
+		close(d.vq[i].call);
+		d.vq[i].call = -1;
+	}
+	pump_progress(&pu, 200, 200,
+		      "call eventfds closed by the owner (the device keeps its own)");
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	for (i = 0; i < 2; i++) {
+		struct vhost_vring_file f = { .index = i, .fd = efd };
+
+		r = ioctl(d.fd, VHOST_SET_VRING_CALL, &f);
+		check_errno(r, errno, 0, "VHOST_SET_VRING_CALL %d to a new eventfd", i);
+	}
+	pump_progress(&pu, 50, 50, "a new call eventfd");
+	close(efd);
+	dev_no_errors(&d, "no error notifications");
+out:
+	dev_close(&d);
+	check_released(getpid(), refs0, NULL);
+}
+
+void t_basic(void)
+{
+	set_prefix("basic:");
+	next_device_works();
+}
+
+void t_faults(void)
+{
+	int refs0 = mod_refs();
+
+	diag("%s reference count before: %d", mod_name(), refs0);
+	set_prefix("faults: owner killed:");
+	fault_kill(refs0);
+	next_device_works();
+
+	set_prefix("faults: tap deleted:");
+	fault_tapdel(refs0);
+	mem_reset(&va_mem);
+	next_device_works();
+
+	set_prefix("faults: memory table replaced:");
+	fault_churn(CH_MEMTABLE, "VHOST_SET_MEM_TABLE", refs0);
+	mem_reset(&va_mem);
+	next_device_works();
+
+	set_prefix("faults: backend swapped:");
+	fault_churn(CH_BACKEND, "backends -1 and back", refs0);
+	mem_reset(&va_mem);
+	next_device_works();
+
+	set_prefix("faults: call unbound:");
+	fault_churn(CH_CALL, "VHOST_SET_VRING_CALL -1 and back", refs0);
+	mem_reset(&va_mem);
+	next_device_works();
+
+	set_prefix("faults: call eventfd closed:");
+	fault_call_closed(refs0);
+	mem_reset(&va_mem);
+	next_device_works();
+
+	set_prefix("faults:");
+	check_released(getpid(), refs0, NULL);
+}
