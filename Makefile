@@ -9,6 +9,8 @@
 #                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict)
 #   make demo             boot a test VM and run tests/demo.sh on its console
 #   make check-harness    self-test of tests/vm/run (3 short VM boots)
+#   make bench            benchmark vhost-accel against vhost-net in one VM boot
+#                         (BENCH_ROUNDS=, BENCH_SECS=; see BENCHMARKS.md)
 #   make style            checkpatch.pl on the module and uapi sources
 #   make C=1 / C=2        sparse, passed through to kbuild
 #   make clean
@@ -124,6 +126,11 @@ check: check-deps
 check-harness: deps
 	tests/vm/selftest/run --kver $(KVER_PRIMARY)
 
+# Not part of check: one VM boot, about a quarter of an hour (BENCHMARKS.md).
+bench:
+	BENCH_ROUNDS="$(BENCH_ROUNDS)" BENCH_SECS="$(BENCH_SECS)" KVER="$(if $(KVER_USER),$(KVER_USER),$(KVER_PRIMARY))" \
+	scripts/bench
+
 demo: deps
 	$(MAKE) module KVER=$(KVER_PRIMARY)
 	$(MAKE) tools
@@ -144,4 +151,4 @@ style:
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(STYLE_FILES)
 	@echo "checkpatch: no problems in $(words $(STYLE_FILES)) files"
 
-.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check check-harness demo style
+.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check check-harness demo style bench
