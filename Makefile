@@ -3,7 +3,12 @@
 # vhost-accel: out-of-tree vhost-net compatible accelerator.
 #
 #   make                  build drivers/vhost/vhost_accel.ko for KVER (or KDIR)
-#   make install          modules_install + depmod for that kernel
+#   make install          install-module + install-tools (below); DESTDIR, PREFIX
+#   make install-module   modules_install + depmod for that kernel
+#   make install-tools    vhostctl, its man page and completion, the udev rule
+#                         and the modules-load.d entry (no kernel build needed)
+#   make uninstall        remove what install installed (uninstall-module,
+#                         uninstall-tools)
 #   make dkms-install     copy the source to /usr/src and register it with DKMS
 #   make check            install test dependencies, run every test in QEMU on
 #                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict)
@@ -34,9 +39,23 @@ endif
 endif
 
 DEPMOD ?= depmod
-INSTALL_MOD_PATH ?=
-PREFIX ?= /usr
+UDEVADM ?= udevadm
+# Installed from a source tree, so under /usr/local by default: dpkg owns /usr.
+# udev and systemd-modules-load also read /usr/local/lib/{udev/rules.d,
+# modules-load.d}; packagers set PREFIX=/usr and stage with DESTDIR.
+PREFIX ?= /usr/local
 DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+# The module goes to /lib/modules whatever PREFIX is (modprobe looks nowhere
+# else); DESTDIR stages it like the rest. kbuild's default directory for
+# external modules differs between kernels (extra in 6.1, updates in 6.12):
+# fix it, so that uninstall knows where to look.
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= updates
 BUILD ?= $(CURDIR)/tests/.build
 CHECKPATCH ?= $(BUILD)/checkpatch/scripts/checkpatch.pl
 CHECKPATCH_FLAGS ?= --no-tree --strict --show-types --quiet
@@ -90,12 +109,51 @@ SIG_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' $(KDIR)/.con
 SIG_KEY_PATH = $(if $(filter /% pkcs11:%,$(SIG_KEY)),$(SIG_KEY),$(KDIR)/$(SIG_KEY))
 NO_SIGN = $(if $(SIG_KEY),$(if $(filter pkcs11:%,$(SIG_KEY))$(wildcard $(SIG_KEY_PATH)),,CONFIG_MODULE_SIG_ALL=))
 
-install: module
+install: install-module install-tools
+
+install-module: module
 	$(if $(NO_SIGN),@echo "not signing vhost_accel.ko: $(SIG_KEY_PATH) does not exist" \
 		"(with Secure Boot, sign it with your own enrolled key, or install with DKMS)")
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/vhost $(NO_SIGN) \
-		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 	$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
+
+# modules_install may have compressed it (CONFIG_MODULE_COMPRESS_*).
+MODULE_DEST = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/vhost_accel.ko
+uninstall-module:
+	@[ -n "$(KVER)" ] || { echo "error: no kernel release: pass KVER=" >&2; exit 1; }
+	rm -f $(MODULE_DEST) $(MODULE_DEST).gz $(MODULE_DEST).xz $(MODULE_DEST).zst
+	$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
+
+# Only on the live system (no DESTDIR): make the running udev read the rule
+# and apply it to a /dev/vhost-accel that already exists. Without udev (a
+# container, a chroot) the rule still takes effect at the next boot.
+UDEV_RELOAD = if [ -z "$(DESTDIR)" ] && command -v $(UDEVADM) >/dev/null; then \
+		$(UDEVADM) control --reload && \
+		$(UDEVADM) trigger --action=add --subsystem-match=misc --sysname-match=vhost-accel || \
+		echo "note: udev did not reload its rules; they apply at the next boot"; \
+	fi
+
+# Everything but the module: needs no kernel headers, and writes nothing into
+# the source tree once vhostctl is built (so it installs from a read-only one).
+install-tools:
+	$(MAKE) -C tools/vhostctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) COMPLETIONDIR=$(COMPLETIONDIR)
+	install -D -m 644 udev/60-vhost-accel.rules $(DESTDIR)$(UDEVRULESDIR)/60-vhost-accel.rules
+	install -D -m 644 modules-load.d/vhost-accel.conf $(DESTDIR)$(MODULESLOADDIR)/vhost-accel.conf
+	@$(UDEV_RELOAD)
+
+# Directories stay: install may not have been the one that made them.
+uninstall-tools:
+	$(MAKE) -C tools/vhostctl uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) COMPLETIONDIR=$(COMPLETIONDIR)
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-vhost-accel.rules $(DESTDIR)$(MODULESLOADDIR)/vhost-accel.conf
+	@if [ -z "$(DESTDIR)" ] && command -v $(UDEVADM) >/dev/null; then $(UDEVADM) control --reload || :; fi
+
+uninstall: uninstall-tools uninstall-module
+
+.PHONY: install-module install-tools uninstall uninstall-module uninstall-tools
 
 DKMS_SRC = $(DESTDIR)/usr/src/vhost-accel-$(DKMS_VERSION)
 dkms-install:
