@@ -243,11 +243,19 @@ static void va_net_txq_flush(struct va_net_txq *q, struct socket *sock)
 		.msg_control = &ctl,
 		.msg_controllen = sizeof(ctl),
 	};
+	unsigned int i;
 
 	if (!q->n)
 		return;
-	/* Errors are per frame and counted by the backend. */
-	sock->ops->sendmsg(sock, &msg, 0);
+	/*
+	 * Errors are per frame and counted by the backend, except from a tun
+	 * that lost its device (deleted, or the queue detached): that takes
+	 * none of the frames (-EBADFD), and their page references are still
+	 * ours to drop.
+	 */
+	if (sock->ops->sendmsg(sock, &msg, 0) < 0)
+		for (i = 0; i < q->n; i++)
+			put_page(virt_to_head_page(q->xdp[i].data));
 	q->n = 0;
 }
 
