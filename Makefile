@@ -14,6 +14,9 @@
 #                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict)
 #   make demo             boot a test VM and run tests/demo.sh on its console
 #   make check-harness    self-test of tests/vm/run (3 short VM boots)
+#   make check-debug      every test on a debug kernel (KASAN, lockdep, kmemleak,
+#                         fault injection) built once from linux-source-6.1 and
+#                         cached under ~/.cache/vhost-accel (TESTS= restricts)
 #   make bench            benchmark vhost-accel against vhost-net in one VM boot
 #                         (BENCH_ROUNDS=, BENCH_SECS=; see BENCHMARKS.md)
 #   make style            checkpatch.pl on the module and uapi sources
@@ -189,6 +192,11 @@ bench:
 	BENCH_ROUNDS="$(BENCH_ROUNDS)" BENCH_SECS="$(BENCH_SECS)" KVER="$(if $(KVER_USER),$(KVER_USER),$(KVER_PRIMARY))" \
 	scripts/bench
 
+# Not part of check: the first run builds a kernel (README.md has the times).
+check-debug: deps
+	scripts/install-deps style
+	tests/debug-kernel/check $(TESTS)
+
 demo: deps
 	$(MAKE) module KVER=$(KVER_PRIMARY)
 	$(MAKE) tools
@@ -209,4 +217,4 @@ style:
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(STYLE_FILES)
 	@echo "checkpatch: no problems in $(words $(STYLE_FILES)) files"
 
-.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check check-harness demo style bench
+.PHONY: all module kdir-check clean install dkms-install tools deps check-deps check check-harness check-debug demo style bench
