@@ -105,6 +105,7 @@ clean:
 			drivers/vhost/.*.cmd drivers/vhost/modules.order drivers/vhost/Module.symvers; \
 	fi
 	@if [ -e tests/vadriver/Makefile ]; then $(MAKE) -C tests/vadriver clean; fi
+	@if [ -e tests/vafuzz/Makefile ]; then $(MAKE) -C tests/vafuzz clean; fi
 	@if [ -e tools/vhostctl/Makefile ]; then $(MAKE) -C tools/vhostctl clean; fi
 
 # Distribution kernels sign every module at modules_install with a key only
@@ -170,6 +171,7 @@ dkms-install:
 
 tools:
 	@if [ -e tests/vadriver/Makefile ]; then $(MAKE) -C tests/vadriver; fi
+	@if [ -e tests/vafuzz/Makefile ]; then $(MAKE) -C tests/vafuzz; fi
 	@if [ -e tools/vhostctl/Makefile ]; then $(MAKE) -C tools/vhostctl; fi
 
 deps:
