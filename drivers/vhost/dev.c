@@ -713,12 +713,16 @@ void va_vq_error(struct va_vq *vq, enum vhost_accel_error err)
 	u64_stats_update_begin(&vq->stats.syncp);
 	vq->stats.errors++;
 	u64_stats_update_end(&vq->stats.syncp);
+	/*
+	 * One line per queue setup; rate limited too, as an owner can set
+	 * queues up again and again (the counters and events carry the rest).
+	 */
 	if (!vq->error_logged) {
 		vq->error_logged = true;
-		pr_warn("owner %d queue %u: %s error%s\n",
-			pid_nr(vq->dev->owner_pid),
-			vq->index, va_vq_error_name(err),
-			vq->broken ? ", queue stopped" : "");
+		pr_warn_ratelimited("owner %d queue %u: %s error%s\n",
+				    pid_nr(vq->dev->owner_pid),
+				    vq->index, va_vq_error_name(err),
+				    vq->broken ? ", queue stopped" : "");
 	}
 	if (vq->error_ctx)
 		va_eventfd_signal(vq->error_ctx);
