@@ -1,6 +1,6 @@
 #!/bin/bash
 # va-devices: both
-# va-timeout: 1800
+# va-timeout: 1500
 #
 # Live migration of a nested guest whose data path is $VA_DEV, in the middle of
 # a download into the guest, with the migration throttled so that the device
@@ -12,14 +12,24 @@
 #   vatap0 -- $VA_DEV (fd) -- QEMU A     vatap1 -- $VA_DEV (another fd) -- QEMU B
 #             guest eth0 10.0.2.15      ==== migrate tcp:127.0.0.1:PORT ====>  -incoming
 #
+# Each QEMU is started by "vhostctl attach --tap vatapN -- qemu ... fd={tapfd},
+# vhostfd={vhostfd}", which opens the tap and $VA_DEV for it.
+#
 # The guest downloads VA_MIGRATE_BYTES (64 MiB) with wget, served at
 # VA_MIGRATE_RATE (1 MiB/s, so that the download outlasts the migration however
 # fast the device is); once part of it has arrived, QEMU A migrates to B at
 # max-bandwidth 8 MiB/s. The guest then checks
-# the sha256 of what it received (before, during and after the migration) and
-# offers it back, and the test VM fetches it from the guest on B and checks it.
+# the sha256 of what it received (before, during and after the migration), and
+# the test VM fetches VA_MIGRATE_PUT_BYTES (8 MiB) of random data the guest made
+# at boot from the guest on B and checks their sha256 too.
 # The download must still be running when the migration completes, or the case
 # fails for not testing what it should (raise VA_MIGRATE_BYTES then).
+#
+# The reference: through /dev/vhost-net the guest migrated this way crashed on
+# the destination in every run measured (issue 2; a kernel panic in interrupt
+# context, or a user process dying of corrupt memory). So on vhost-net a failure
+# after the switchover is reported with what went wrong and the case is SKIPPED
+# (exit 4), not passed; through /dev/vhost-accel it is a failure.
 #
 # For diagnosis, VA_MIGRATE_BACKEND=userspace runs the same with QEMU's own
 # virtio-net (vhost=off; $VA_DEV unused), VA_MIGRATE_BANDWIDTH etc. change the
@@ -31,12 +41,13 @@ set -euo pipefail
 ng_require
 
 SIZE=${VA_MIGRATE_BYTES:-67108864}
+PUT_SIZE=${VA_MIGRATE_PUT_BYTES:-8388608}
 START_AFTER=${VA_MIGRATE_START_AFTER:-4194304}
 RATE=${VA_MIGRATE_RATE:-1048576}
 BANDWIDTH=${VA_MIGRATE_BANDWIDTH:-8388608}
 DOWNTIME_MS=${VA_MIGRATE_DOWNTIME_MS:-1000}
 BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-360}
-XFER_TIMEOUT=${VA_NESTED_XFER_TIMEOUT:-600}
+XFER_TIMEOUT=${VA_NESTED_XFER_TIMEOUT:-480}
 MIGRATE_TIMEOUT=${VA_MIGRATE_TIMEOUT:-420}
 BR=vabr0
 TAPS="vatap0 vatap1"
@@ -46,9 +57,25 @@ GET_PORT=5001
 PUT_PORT=8080
 MIG_PORT=4444
 QMP=$NG_LIB/qmp.py
+VHOSTCTL=$VA_ROOT/tools/vhostctl/vhostctl
 BACKEND=${VA_MIGRATE_BACKEND:-vhost}
-NETDEV_VHOST=vhost=on,vhostfd=7
-[ "$BACKEND" = userspace ] && NETDEV_VHOST=vhost=off
+# VA_MIGRATE_ATTACH=1: QEMUs started by "vhostctl attach" (the fds passed), else
+# QEMU opens the tap by name and gets $VA_DEV as fd 7
+ATTACH=${VA_MIGRATE_ATTACH:-0}
+[ "$BACKEND" = userspace ] || [ -x "$VHOSTCTL" ] || die "$VHOSTCTL not built (make tools)"
+
+# After the switchover, a failure through the reference device is its known
+# crash (see above): say what it was and skip.
+migrated=
+die() {
+	if [ -n "$migrated" ] && [ "$VA_DEVNAME" = vhost-net ] && [ "$BACKEND" = vhost ]; then
+		log "reference /dev/vhost-net failed after the migration: $*"
+		grep -a -m 3 -E "$NG_TROUBLE|segfault|Segmentation" "$VA_TMP/b.log" | ng_quote || true
+		skip "the reference /dev/vhost-net failed after a throttled migration (issue 2's known crash): $*"
+	fi
+	log "FAIL: $*"
+	exit 1
+}
 
 pid_a=
 pid_b=
@@ -61,6 +88,9 @@ cleanup() {
 		for f in "$VA_TMP"/*.err "$VA_TMP"/migrate.out; do
 			[ -s "$f" ] && { log "--- $f:"; tail -n 20 "$f" | ng_quote; }
 		done
+		log "--- QEMU A pid ${pid_a:-none}, B pid ${pid_b:-none}; worker threads:"
+		grep -s -H -E "$NG_WORKER_RE" /proc/[0-9]*/task/[0-9]*/comm | ng_quote
+		[ "$VA_DEVNAME" = vhost-accel ] && [ -x "$VHOSTCTL" ] && "$VHOSTCTL" dev show 2>&1 | ng_quote
 	fi
 	ng_stop "$pid_a"
 	ng_stop "$pid_b"
@@ -93,25 +123,38 @@ get_sha=$(sha256sum "$VA_TMP/get.bin" | cut -d' ' -f1)
 start_qemu() {
 	local name=$1 tap=$2
 	shift 2
+	local -a attach=() netdev=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=off")
+	if [ "$BACKEND" = vhost ] && [ "$ATTACH" = 1 ]; then
+		attach=("$VHOSTCTL" attach --device "$VA_DEV" --tap "$tap" --)
+		netdev=(-netdev "tap,id=n0,fd={tapfd},vhost=on,vhostfd={vhostfd}")
+	elif [ "$BACKEND" = vhost ]; then
+		netdev=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=on,vhostfd=7")
+		exec 7<>"$VA_DEV"
+	fi
 	: >"$VA_TMP/$name.log"
-	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+	"${attach[@]}" qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-machine pc,accel=tcg -m 384 -smp 1 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "$NG_APPEND va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
+		-append "$NG_APPEND va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$PUT_SIZE" \
 		-serial "file:$VA_TMP/$name.log" \
 		-qmp "unix:$VA_TMP/$name.qmp,server=on,wait=off" \
-		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,$NETDEV_VHOST" \
+		"${netdev[@]}" \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile=" \
-		"$@" 7<>"$VA_DEV" 2>"$VA_TMP/$name.err" &
+		"$@" 2>"$VA_TMP/$name.err" &
 	QPID=$!
+	# QEMU has its copy; ours would keep the device alive after it exits
+	exec 7<&-
 }
 
-# check_fd NAME PID: QEMU holds $VA_DEV at fd 7
+# check_fd NAME PID: QEMU holds $VA_DEV once (fd 7, or the one vhostctl attach opened)
 check_fd() {
-	local target
+	local f dev held=0
 	[ "$BACKEND" = vhost ] || return 0
-	target=$(readlink "/proc/$2/fd/7" || true)
-	[ "$target" = "$(readlink -f "$VA_DEV")" ] || die "QEMU $1's fd 7 is '$target', not $VA_DEV"
+	dev=$(readlink -f "$VA_DEV")
+	for f in /proc/"$2"/fd/*; do
+		[ "$(readlink "$f" || true)" = "$dev" ] && held=$((held + 1))
+	done
+	[ "$held" -eq 1 ] || die "QEMU $1 (pid $2) holds $VA_DEV $held times, not once"
 }
 
 # bytes the server has sent so far (from its progress lines)
@@ -127,6 +170,8 @@ start_qemu b vatap1 -incoming "tcp:127.0.0.1:$MIG_PORT"
 pid_b=$QPID
 
 ng_wait "$VA_TMP/a.log" '^VA-GUEST up' "$BOOT_TIMEOUT" "$pid_a"
+ng_wait "$VA_TMP/a.log" '^VA-GUEST put-data ' 60 "$pid_a"
+put_sha=${NG_LINE##*sha256=}
 log "A: guest up after $(($(date +%s) - t0))s"
 check_fd A "$pid_a"
 kill -0 "$pid_b" 2>/dev/null || { ng_dump "$VA_TMP/b.log"; die "QEMU B (incoming) exited"; }
@@ -144,7 +189,7 @@ ng_wait "$VA_TMP/a.log" '^VA-GUEST get start' "$XFER_TIMEOUT" "$pid_a"
 t_get=$(date +%s)
 for ((i = 0; ; i++)); do
 	n=$(served)
-	[ "$n" = done ] && die "the download ended before the migration started: raise VA_MIGRATE_BYTES"
+	[ "$n" = "done" ] && die "the download ended before the migration started: raise VA_MIGRATE_BYTES"
 	[ "$n" -ge "$START_AFTER" ] && break
 	[ "$i" -lt $((XFER_TIMEOUT * 5)) ] || die "download too slow: $n bytes after ${XFER_TIMEOUT}s"
 	kill -0 "$pid_a" 2>/dev/null || { ng_dump "$VA_TMP/a.log"; die "QEMU A exited"; }
@@ -158,6 +203,7 @@ t_mig=$(date +%s)
 	"{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"max-bandwidth\": $BANDWIDTH, \"downtime-limit\": $DOWNTIME_MS}}" \
 	"{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:$MIG_PORT\"}}" >"$VA_TMP/qmp-start.out" ||
 	{ cat "$VA_TMP/qmp-start.out"; die "QMP migrate failed"; }
+migrated=1
 if ! "$NG_PY" "$QMP" "$VA_TMP/a.qmp" --wait-migration "$MIGRATE_TIMEOUT" >"$VA_TMP/migrate.out" 2>&1; then
 	ng_quote <"$VA_TMP/migrate.out"
 	ng_dump "$VA_TMP/b.log"
@@ -168,7 +214,7 @@ t_mig=$(($(date +%s) - t_mig))
 cpu_a1=$(ng_cputime $workers_a)
 at_switch=$(served)
 log "migration: $(tail -n 1 "$VA_TMP/migrate.out") after ${t_mig}s, $(grep -c '^status=active' "$VA_TMP/migrate.out") progress lines; server at $at_switch of $SIZE"
-if [ "$at_switch" = done ] || grep -a -q '^VA-GUEST get bytes=' "$VA_TMP/a.log"; then
+if [ "$at_switch" = "done" ] || grep -a -q '^VA-GUEST get bytes=' "$VA_TMP/a.log"; then
 	die "the download ended before the migration completed: nothing tested; raise VA_MIGRATE_BYTES or lower VA_MIGRATE_RATE"
 fi
 log "A's worker used $((cpu_a1 - cpu_a0)) ticks during the migration"
@@ -185,7 +231,16 @@ ng_wait_exit "$pid_a" 30 || die "QEMU A did not quit"
 wait "$pid_a" || log "QEMU A exit status $? (after quit)"
 pid_a=
 workers_b=$(ng_workers "$pid_b")
-[ -n "$workers_b" ] || [ "$BACKEND" != vhost ] || die "no worker task for QEMU B (pid $pid_b) after the migration"
+if [ -z "$workers_b" ] && [ "$BACKEND" = vhost ]; then
+	if kill -0 "$pid_b" 2>/dev/null; then
+		log "QEMU B (pid $pid_b) runs; its fds: $(ls -l /proc/"$pid_b"/fd | awk '{print $9 $10 $11}' | tr '\n' ' ')"
+	else
+		wait "$pid_b"
+		log "QEMU B (pid $pid_b) has exited with status $?"
+	fi
+	ng_dump "$VA_TMP/b.log"
+	die "no worker task for QEMU B (pid $pid_b) after the migration"
+fi
 # shellcheck disable=SC2086
 log "B: worker(s) $(ng_comms $workers_b)"
 # shellcheck disable=SC2086
@@ -201,7 +256,7 @@ cpu_b1=$(ng_cputime $workers_b)
 
 ng_wait "$VA_TMP/b.log" '^VA-GUEST put ready' "$XFER_TIMEOUT" "$pid_b"
 t_put=$(date +%s)
-"$NG_PY" "$NG_LIB/xfer.py" fetch "http://$GUEST_IP:$PUT_PORT/put" "$SIZE" "$XFER_TIMEOUT" >"$VA_TMP/fetch.out" 2>&1 &
+"$NG_PY" "$NG_LIB/xfer.py" fetch "http://$GUEST_IP:$PUT_PORT/put" "$PUT_SIZE" "$XFER_TIMEOUT" >"$VA_TMP/fetch.out" 2>&1 &
 fetch_pid=$!
 ng_wait "$VA_TMP/fetch.out" '^(fetched|error|timeout)' "$XFER_TIMEOUT" "$pid_b"
 # shellcheck disable=SC2086
@@ -210,15 +265,10 @@ wait "$fetch_pid" || { cat "$VA_TMP/fetch.out"; die "fetching from the migrated 
 fetch_pid=
 log "B: guest -> test VM: $(grep '^fetched' "$VA_TMP/fetch.out") ($(($(date +%s) - t_put))s)"
 fetch_sha=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$VA_TMP/fetch.out")
-[ "$fetch_sha" = "$get_sha" ] || die "data sent by the migrated guest is corrupt: sha256 $fetch_sha, expected $get_sha"
-[ "$cpu_b2" -gt "$cpu_b1" ] || [ "$BACKEND" != vhost ] || die "B's worker used no CPU while the migrated guest sent $SIZE bytes"
+[ "$fetch_sha" = "$put_sha" ] || die "data sent by the migrated guest is corrupt: sha256 $fetch_sha, the guest made $put_sha"
+[ "$cpu_b2" -gt "$cpu_b1" ] || [ "$BACKEND" != vhost ] || die "B's worker used no CPU while the migrated guest sent $PUT_SIZE bytes"
 ng_ping -c 2 -W 10 "$GUEST_IP" >"$VA_TMP/ping-b.out" 2>&1 || { cat "$VA_TMP/ping-b.out"; die "ping test VM -> migrated guest failed"; }
-"$NG_PY" "$NG_LIB/xfer.py" poke "$GUEST_IP" "$((PUT_PORT + 1))" 60 || die "cannot tell the guest to finish"
-
-ng_wait "$VA_TMP/b.log" '^VA-GUEST RESULT ' 60 "$pid_b"
-[ "$NG_LINE" = "VA-GUEST RESULT pass" ] || { ng_dump "$VA_TMP/b.log"; die "$NG_LINE"; }
-ng_wait_exit "$pid_b" 60 || die "QEMU B did not exit after the guest powered off"
-wait "$pid_b" || die "QEMU B exit status $?"
+ng_finish "$GUEST_IP" "$((PUT_PORT + 1))" "$VA_TMP/b.log" "$pid_b"
 pid_b=
 wait "$serve_pid" || { cat "$VA_TMP/serve.out"; die "server failed"; }
 serve_pid=
