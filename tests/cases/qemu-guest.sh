@@ -2,19 +2,35 @@
 # va-devices: both
 # va-timeout: 1800
 #
-# A nested QEMU guest (TCG) whose virtio-net data path is $VA_DEV, handed to QEMU
-# as an open fd (vhostfd=), once with mergeable RX buffers and once without:
+# One nested QEMU guest (TCG, 2 CPUs) whose three virtio-net NICs all have
+# $VA_DEV as their data path, so that one boot (minutes under nested
+# emulation) proves each configuration:
 #
-#   test VM                                             nested guest (tests/guest/init)
-#   xfer.py serve :5001 --\                        /--- wget http://10.0.2.1:5001/get
-#   xfer.py fetch ---------- vatap0 10.0.2.1/24 -- $VA_DEV -- virtio-net-pci -- eth0 10.0.2.15/24
-#   ping 10.0.2.15 -------/  (tap, vnet_hdr)      (worker)  \--- httpd :8080 /put (= what it got)
+#   NIC   tap (test VM side)           QEMU                               guest
+#   mrg-on  vatap0 10.0.2.1/24  vhostfd=7 (an open $VA_DEV)            eth0 10.0.2.15
+#   mrg-off vatap1 10.0.3.1/24  vhostfd=8, mrg_rxbuf=off               eth1 10.0.3.15
+#   mq      vatap2 10.0.4.1/24  vhostfds=a:b fds=c:d mq=on             eth2 10.0.4.15
+#           (multi_queue)       from "vhostctl attach --tap vatap2 --queues 2"
 #
-# Checks: ping both ways; VA_NESTED_BYTES (8 MiB) each way over TCP with equal
-# sha256 on both ends; the guest negotiated MRG_RXBUF as configured; QEMU holds
-# $VA_DEV at the fd it was given and the device's worker thread (vhost-<qemu pid>,
-# or a longer name ending in that pid) exists and burned CPU during each transfer,
-# i.e. the packets did not go through QEMU's userspace virtio-net.
+# The test VM serves VA_NESTED_BYTES (8 MiB) to eth0 and to eth1 (xfer.py on
+# port 5001 of each tap's address, fetched by the guest's wget), then fetches
+# them back from the guest's httpd; on the two-queue NIC the guest makes two
+# transfers of VA_NESTED_MQ_BYTES each way at once, one per CPU (a flow's TX
+# queue is its CPU's, and the tap sends a flow back on the queue it came from),
+# so that each queue pair carries one of them.
+#
+# Checks: ping both ways on each NIC; every transfer arrives with the sha256
+# it was sent with; the guest negotiated MRG_RXBUF as configured and uses two
+# queue pairs on the mq NIC; QEMU holds $VA_DEV once per queue pair (4) and
+# there is a worker thread per device (vhost-<qemu pid> or vaccel-<qemu pid>)
+# which burned CPU during each transfer, i.e. the packets did not go through
+# QEMU's userspace virtio-net; during the two-queue transfers at least two
+# workers did, and on /dev/vhost-accel the per-queue counters of
+# "vhostctl dev show -j" show a good share of the bytes on both queue pairs
+# of vatap2.
+#
+# VA_NESTED_NICS (default "mrg-on mrg-off mq") picks the NICs (make demo uses
+# one); VA_NESTED_CONFIGS is its older name.
 set -euo pipefail
 
 # shellcheck source=lib/nested.sh
@@ -22,41 +38,57 @@ set -euo pipefail
 ng_require
 
 SIZE=${VA_NESTED_BYTES:-8388608}
-CONFIGS=${VA_NESTED_CONFIGS:-mrg-on mrg-off}
-BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-360}
-XFER_TIMEOUT=${VA_NESTED_XFER_TIMEOUT:-480}
-TAP=vatap0
-HOST_IP=10.0.2.1
-GUEST_IP=10.0.2.15
+MQ_SIZE=${VA_NESTED_MQ_BYTES:-2097152}
+NICS=${VA_NESTED_NICS:-${VA_NESTED_CONFIGS:-mrg-on mrg-off mq}}
+BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-480}
+XFER_TIMEOUT=${VA_NESTED_XFER_TIMEOUT:-600}
 GET_PORT=5001
 PUT_PORT=8080
 VIRTIO_NET_F_MRG_RXBUF=15
+VHOSTCTL=$VA_ROOT/tools/vhostctl/vhostctl
 
 qpid=
-serve_pid=
-fetch_pid=
+servers=()
+pids=()
+cfg=()
 cleanup() {
-	local rc=$?
+	local rc=$? p i
 	set +e
 	ng_stop "$qpid"
-	ng_stop "$serve_pid"
-	ng_stop "$fetch_pid"
-	ip link del "$TAP" 2>/dev/null
+	for p in "${servers[@]}" "${pids[@]}"; do ng_stop "$p"; done
+	for ((i = 0; i < ${#cfg[@]}; i++)); do ip link del "vatap$i" 2>/dev/null; done
 	exit "$rc"
 }
 trap cleanup EXIT
 
-initrd=$(ng_initramfs)
-kernel=$(ng_kernel)
-log "device $VA_DEV, kernel $kernel, initramfs $initrd, $SIZE bytes each way"
+read -r -a cfg <<<"$NICS"
+n=${#cfg[@]}
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] ||
+	die "VA_NESTED_NICS: one to three of mrg-on mrg-off mq, not '$NICS'"
+mq=
+for ((i = 0; i < n; i++)); do
+	case "${cfg[i]}" in
+	mrg-on | mrg-off) ;;
+	mq) [ -z "$mq" ] || die "VA_NESTED_NICS: one mq NIC at most"; mq=$i ;;
+	*) die "VA_NESTED_NICS: unknown NIC '${cfg[i]}'" ;;
+	esac
+done
+[ -z "$mq" ] || [ -x "$VHOSTCTL" ] || die "$VHOSTCTL not built (make tools): the mq NIC is attached with it"
 
-ip tuntap add dev "$TAP" mode tap vnet_hdr
-ip addr add "$HOST_IP/24" dev "$TAP"
-ip link set "$TAP" up
-
-head -c "$SIZE" /dev/urandom >"$VA_TMP/get.bin"
-get_sha=$(sha256sum "$VA_TMP/get.bin" | cut -d' ' -f1)
-
+host_ip() { echo "10.0.$((2 + $1)).1"; }
+guest_ip() { echo "10.0.$((2 + $1)).15"; }
+# how the guest names NIC I (flow F) in its lines: see tests/guest/init
+tag() {
+	if [ -n "${2:-}" ]; then echo " eth$1/$2"
+	elif [ "$1" -ne 0 ]; then echo " eth$1"
+	fi
+}
+putname() {
+	if [ -n "${2:-}" ]; then echo "put$1-$2"
+	elif [ "$1" -ne 0 ]; then echo "put$1"
+	else echo put
+	fi
+}
 # wait until a background helper wrote $2 into its output $1 (bounded)
 wait_output() {
 	local i
@@ -67,113 +99,233 @@ wait_output() {
 	cat "$1"
 	die "helper did not print '$2'"
 }
-
-run_guest() {
-	local cfg=$1 devopt want d console t0 t_up t_get t_put workers cpu0 cpu1 cpu2
-	local feats got_sha put_sha fetch_sha tx0 rx0 tx rx target
-	case "$cfg" in
-	mrg-on) devopt= want=1 ;;
-	mrg-off) devopt=,mrg_rxbuf=off want=0 ;;
-	*) die "unknown configuration $cfg" ;;
-	esac
-	d=$VA_TMP/$cfg
-	mkdir -p "$d"
-	console=$d/console.log
-	: >"$console"
-	log "== $cfg: starting transfer endpoints and the nested guest"
-
-	"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT))" >"$d/serve.out" 2>&1 &
-	serve_pid=$!
-	wait_output "$d/serve.out" listening
-
-	tx0=$(ng_tapstat "$TAP" tx_bytes)
-	rx0=$(ng_tapstat "$TAP" rx_bytes)
-	t0=$(date +%s)
-	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
-		-machine pc,accel=tcg -m 384 -smp 1 \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "$NG_APPEND va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get" \
-		-serial "file:$console" \
-		-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on,vhostfd=7" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile=$devopt" \
-		7<>"$VA_DEV" 2>"$d/console.err" &
-	qpid=$!
-
-	ng_wait "$console" '^VA-GUEST up' "$BOOT_TIMEOUT" "$qpid"
-	t_up=$(date +%s)
-	log "$cfg: guest up after $((t_up - t0))s: $NG_LINE"
-
-	# the device QEMU drives is the one we opened, and it has a worker
-	target=$(readlink "/proc/$qpid/fd/7" || true)
-	[ "$target" = "$(readlink -f "$VA_DEV")" ] || die "QEMU's fd 7 is '$target', not $VA_DEV"
-	workers=$(ng_workers "$qpid")
-	[ -n "$workers" ] || die "no worker task (vhost-PID or vaccel-PID) for QEMU pid $qpid: is QEMU using $VA_DEV at all?"
-	# shellcheck disable=SC2086
-	log "$cfg: QEMU pid $qpid fd 7 -> $target; worker(s): $(ng_comms $workers)"
-	# shellcheck disable=SC2086
-	cpu0=$(ng_cputime $workers)
-
-	ng_wait "$console" '^VA-GUEST features ' 30 "$qpid"
-	feats=${NG_LINE#VA-GUEST features }
-	[ "$(ng_feature "$feats" "$VIRTIO_NET_F_MRG_RXBUF")" = "$want" ] ||
-		die "$cfg: guest's MRG_RXBUF feature bit is not $want: $feats"
-	log "$cfg: MRG_RXBUF negotiated = $want"
-
-	ng_ping -c 3 -W 10 "$GUEST_IP" >"$d/ping.out" 2>&1 || { cat "$d/ping.out"; die "$cfg: ping test VM -> guest failed"; }
-	log "$cfg: ping test VM -> guest: $(grep -E 'transmitted' "$d/ping.out")"
-	ng_wait "$console" '^VA-GUEST ping ok' 120 "$qpid"
-	log "$cfg: ping guest -> test VM: ${NG_LINE#VA-GUEST ping ok }"
-
-	ng_wait "$console" '^VA-GUEST get start' "$XFER_TIMEOUT" "$qpid"
-	t_get=$(date +%s)
-	ng_wait "$console" '^VA-GUEST get bytes=' "$XFER_TIMEOUT" "$qpid"
-	# shellcheck disable=SC2086
-	cpu1=$(ng_cputime $workers)
-	got_sha=${NG_LINE##*sha256=}
-	log "$cfg: test VM -> guest: $SIZE bytes in $(($(date +%s) - t_get))s: $NG_LINE"
-	[ "$got_sha" = "$get_sha" ] || die "$cfg: guest received data with sha256 $got_sha, sent $get_sha"
-	t_get=$(($(date +%s) - t_get))
-
-	ng_wait "$console" '^VA-GUEST put-data ' 60 "$qpid"
-	put_sha=${NG_LINE##*sha256=}
-	# the guest sends back what it received: the test VM knows what to expect
-	[ "$put_sha" = "$get_sha" ] || die "$cfg: guest is to send back $put_sha, not $get_sha"
-	ng_wait "$console" '^VA-GUEST put ready' "$XFER_TIMEOUT" "$qpid"
-	t_put=$(date +%s)
-	"$NG_PY" "$NG_LIB/xfer.py" fetch "http://$GUEST_IP:$PUT_PORT/put" "$SIZE" "$XFER_TIMEOUT" >"$d/fetch.out" 2>&1 &
-	fetch_pid=$!
-	ng_wait "$d/fetch.out" '^(fetched|error|timeout)' "$XFER_TIMEOUT" "$qpid"
-	# shellcheck disable=SC2086
-	cpu2=$(ng_cputime $workers)
-	wait "$fetch_pid" || { cat "$d/fetch.out"; die "$cfg: fetching the guest's data failed"; }
-	fetch_pid=
-	fetch_sha=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$d/fetch.out")
-	t_put=$(($(date +%s) - t_put))
-	log "$cfg: guest -> test VM: $(grep '^fetched' "$d/fetch.out")"
-	[ "$fetch_sha" = "$put_sha" ] || die "$cfg: test VM received data with sha256 $fetch_sha, guest sent $put_sha"
-	"$NG_PY" "$NG_LIB/xfer.py" poke "$GUEST_IP" "$((PUT_PORT + 1))" 60 || die "$cfg: cannot tell the guest to finish"
-
-	ng_wait "$console" '^VA-GUEST RESULT ' 60 "$qpid"
-	[ "$NG_LINE" = "VA-GUEST RESULT pass" ] || { ng_dump "$console"; die "$cfg: $NG_LINE"; }
-	ng_wait_exit "$qpid" 60 || die "$cfg: QEMU did not exit after the guest powered off"
-	wait "$qpid" || die "$cfg: QEMU exit status $?"
-	qpid=
-	ng_wait_exit "$serve_pid" 10 || die "$cfg: server still running"
-	wait "$serve_pid" || { cat "$d/serve.out"; die "$cfg: server failed"; }
-	serve_pid=
-	ng_console_ok "$console"
-
-	tx=$(($(ng_tapstat "$TAP" tx_bytes) - tx0))
-	rx=$(($(ng_tapstat "$TAP" rx_bytes) - rx0))
-	log "$cfg: $TAP moved $tx bytes to the guest, $rx bytes from it; worker CPU ticks: boot $cpu0, get +$((cpu1 - cpu0)), put +$((cpu2 - cpu1))"
-	[ "$tx" -ge "$SIZE" ] && [ "$rx" -ge "$SIZE" ] || die "$cfg: tap counters too small for the transfers"
-	[ "$cpu1" -gt "$cpu0" ] || die "$cfg: the worker used no CPU while the guest received $SIZE bytes"
-	[ "$cpu2" -gt "$cpu1" ] || die "$cfg: the worker used no CPU while the guest sent $SIZE bytes"
-	[ -s "$d/console.err" ] && sed 's/^/qemu: /' "$d/console.err"
-	log "ok $cfg: boot $((t_up - t0))s, get ${t_get}s, put ${t_put}s, total $(($(date +%s) - t0))s"
+# serve ADDR PORT FILE: one GET of FILE at ADDR:PORT, in the background
+serve() {
+	local out=$VA_TMP/serve-$1-$2.out
+	"$NG_PY" "$NG_LIB/xfer.py" serve "$1" "$2" "$3" "$((BOOT_TIMEOUT + 3 * XFER_TIMEOUT))" >"$out" 2>&1 &
+	servers+=($!)
+	wait_output "$out" listening
+}
+# fetch URL SIZE OUT: GET URL in the background; its pid in FETCH_PID
+fetch() {
+	"$NG_PY" "$NG_LIB/xfer.py" fetch "$1" "$2" "$XFER_TIMEOUT" >"$3" 2>&1 &
+	FETCH_PID=$!
+	pids+=("$FETCH_PID")
+}
+fetched_sha() { sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$1"; }
+# cpu_each TID...: "tid:ticks" for each worker
+cpu_each() {
+	local t
+	for t in "$@"; do printf '%s:%s ' "$t" "$(ng_cputime "$t")"; done
+}
+# busy BEFORE AFTER: how many workers used CPU (a clock tick or more) between the two
+busy() {
+	local a b k=0
+	for a in $1; do
+		for b in $2; do
+			[ "${a%%:*}" = "${b%%:*}" ] && [ "${b#*:}" -gt "${a#*:}" ] && k=$((k + 1))
+		done
+	done
+	echo "$k"
 }
 
-for cfg in $CONFIGS; do
-	run_guest "$cfg"
+# workers_did I WHAT TICKS0 T0: the transfers of NIC I (WHAT: received or sent)
+# since T0 kept a worker busy, two for the two-queue NIC (one per queue pair)
+workers_did() {
+	local c1 k
+	c1=$(cpu_each "${workers[@]}")
+	k=$(busy "$3" "$c1")
+	log "eth$1 (${cfg[$1]}) $2 in $(($(date +%s) - $4))s; $k worker(s) busy"
+	[ "$k" -ge 1 ] || die "eth$1: no worker used CPU while the guest $2 over it"
+	[ "${cfg[$1]}" != mq ] || [ "$k" -ge 2 ] ||
+		die "eth$1: one worker did all the work of the two-queue transfers; ticks before/after: $3 / $c1"
+}
+
+initrd=$(ng_initramfs)
+kernel=$(ng_kernel)
+log "device $VA_DEV, NICs: $NICS; kernel $kernel, initramfs $initrd"
+
+head -c "$SIZE" /dev/urandom >"$VA_TMP/get.bin"
+get_sha=$(sha256sum "$VA_TMP/get.bin" | cut -d' ' -f1)
+head -c "$MQ_SIZE" /dev/urandom >"$VA_TMP/mq.bin"
+mq_sha=$(sha256sum "$VA_TMP/mq.bin" | cut -d' ' -f1)
+
+# the taps, the servers and QEMU's arguments, NIC by NIC
+qargs=()
+fds=()
+attach=()
+for ((i = 0; i < n; i++)); do
+	tap=vatap$i
+	mac=52:54:00:12:34:$((56 + i))
+	pci="addr=$((3 + i)),romfile="
+	if [ "${cfg[i]}" = mq ]; then
+		ip tuntap add dev "$tap" mode tap multi_queue vnet_hdr
+		attach=("$VHOSTCTL" attach --device "$VA_DEV" --tap "$tap" --queues 2 --)
+		qargs+=(-netdev "tap,id=n$i,fds={tapfds},vhost=on,vhostfds={vhostfds}"
+			-device "virtio-net-pci,netdev=n$i,mac=$mac,mq=on,vectors=6,$pci")
+	else
+		ip tuntap add dev "$tap" mode tap vnet_hdr
+		fd=$((7 + ${#fds[@]}))
+		fds+=("$fd")
+		opt=
+		[ "${cfg[i]}" = mrg-off ] && opt=,mrg_rxbuf=off
+		qargs+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no,vhost=on,vhostfd=$fd"
+			-device "virtio-net-pci,netdev=n$i,mac=$mac,$pci$opt")
+	fi
+	ip addr add "$(host_ip "$i")/24" dev "$tap"
+	ip link set "$tap" up
+	if [ "${cfg[i]}" = mq ]; then
+		serve "$(host_ip "$i")" "$GET_PORT" "$VA_TMP/mq.bin"
+		serve "$(host_ip "$i")" "$((GET_PORT + 1))" "$VA_TMP/mq.bin"
+	else
+		serve "$(host_ip "$i")" "$GET_PORT" "$VA_TMP/get.bin"
+	fi
 done
-log "PASS: nested guest ($CONFIGS) through $VA_DEVNAME"
+ndev=${#fds[@]}
+[ -z "$mq" ] || ndev=$((ndev + 2))
+append="$NG_APPEND va.ip=$(guest_ip 0)/24 va.peer=$(host_ip 0) va.nics=$n"
+append+=" va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get"
+[ -z "$mq" ] || append+=" va.mq=$mq:$MQ_SIZE"
+smp=1
+[ -z "$mq" ] || smp=2
+
+for fd in "${fds[@]}"; do eval "exec $fd<>\"\$VA_DEV\""; done
+console=$VA_TMP/console.log
+: >"$console"
+t0=$(date +%s)
+"${attach[@]}" qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+	-machine pc,accel=tcg -m 384 -smp "$smp" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-serial "file:$console" "${qargs[@]}" 2>"$VA_TMP/console.err" &
+qpid=$!
+# QEMU has its copies; ours would keep the devices alive after it exits
+for fd in "${fds[@]}"; do eval "exec $fd<&-"; done
+
+ng_wait "$console" "^VA-GUEST queues eth$((n - 1)) " "$BOOT_TIMEOUT" "$qpid"
+t_up=$(date +%s)
+log "guest up after $((t_up - t0))s"
+
+# QEMU drives the devices we opened, once per queue pair, each with a worker
+dev=$(readlink -f "$VA_DEV")
+held=0
+for f in /proc/"$qpid"/fd/*; do
+	[ "$(readlink "$f" || true)" = "$dev" ] && held=$((held + 1))
+done
+[ "$held" -eq "$ndev" ] || die "QEMU (pid $qpid) holds $VA_DEV $held times, not $ndev (one per queue pair)"
+mapfile -t workers < <(ng_workers "$qpid")
+log "QEMU pid $qpid holds $VA_DEV $held times; workers: $(ng_comms "${workers[@]}")"
+[ "${#workers[@]}" -eq "$ndev" ] ||
+	die "${#workers[@]} worker tasks (vhost-PID or vaccel-PID) for QEMU pid $qpid, not $ndev: is QEMU using $VA_DEV at all?"
+
+for ((i = 0; i < n; i++)); do
+	if [ "$i" -eq 0 ]; then re='^VA-GUEST features [01]'; else re="^VA-GUEST features eth$i "; fi
+	ng_wait "$console" "$re" 5 "$qpid"
+	feats=${NG_LINE##* }
+	want=1
+	[ "${cfg[i]}" = mrg-off ] && want=0
+	[ "$(ng_feature "$feats" "$VIRTIO_NET_F_MRG_RXBUF")" = "$want" ] ||
+		die "eth$i (${cfg[i]}): MRG_RXBUF feature bit is not $want: $feats"
+	ng_wait "$console" "^VA-GUEST queues eth$i " 5 "$qpid"
+	want=1
+	[ "${cfg[i]}" = mq ] && want=2
+	[ "${NG_LINE##* }" = "$want" ] || die "eth$i (${cfg[i]}): the guest uses ${NG_LINE##* } queue pairs, not $want"
+	log "eth$i (${cfg[i]}): MRG_RXBUF negotiated = $([ "${cfg[i]}" = mrg-off ] && echo 0 || echo 1), $want queue pair(s)"
+done
+
+for ((i = 0; i < n; i++)); do
+	ng_ping -c 3 -W 10 "$(guest_ip "$i")" >"$VA_TMP/ping$i.out" 2>&1 ||
+		{ cat "$VA_TMP/ping$i.out"; die "eth$i: ping test VM -> guest failed"; }
+	ng_wait "$console" "^VA-GUEST ping ok$(tag "$i") " 120 "$qpid"
+	log "eth$i: ping both ways ok: $(grep -E 'transmitted' "$VA_TMP/ping$i.out")"
+done
+
+# test VM -> guest, NIC by NIC in the order the guest downloads
+ng_wait "$console" '^VA-GUEST get start' "$XFER_TIMEOUT" "$qpid"
+for ((i = 0; i < n; i++)); do
+	c0=$(cpu_each "${workers[@]}")
+	t=$(date +%s)
+	if [ "${cfg[i]}" = mq ]; then
+		flows="0 1"
+		want_sha=$mq_sha
+	else
+		flows=-
+		want_sha=$get_sha
+	fi
+	for f in $flows; do
+		[ "$f" = - ] && f=
+		ng_wait "$console" "^VA-GUEST get$(tag "$i" "$f") bytes=" "$XFER_TIMEOUT" "$qpid"
+		[ "${NG_LINE##*sha256=}" = "$want_sha" ] ||
+			die "eth$i${f:+/$f}: guest received data with sha256 ${NG_LINE##*sha256=}, sent $want_sha"
+		log "test VM -> eth$i${f:+ flow $f}: bytes=${NG_LINE##* bytes=}"
+	done
+	workers_did "$i" received "$c0" "$t"
+done
+
+# guest -> test VM: the guest offers back what it received
+ng_wait "$console" '^VA-GUEST put ready' "$XFER_TIMEOUT" "$qpid"
+for ((i = 0; i < n; i++)); do
+	c0=$(cpu_each "${workers[@]}")
+	t=$(date +%s)
+	fp=()
+	if [ "${cfg[i]}" = mq ]; then
+		fetch "http://$(guest_ip "$i"):$PUT_PORT/$(putname "$i" 0)" "$MQ_SIZE" "$VA_TMP/fetch$i-0.out"
+		fp+=("$FETCH_PID:$VA_TMP/fetch$i-0.out")
+		fetch "http://$(guest_ip "$i"):$((PUT_PORT + 2))/$(putname "$i" 1)" "$MQ_SIZE" "$VA_TMP/fetch$i-1.out"
+		fp+=("$FETCH_PID:$VA_TMP/fetch$i-1.out")
+		want_sha=$mq_sha
+	else
+		fetch "http://$(guest_ip "$i"):$PUT_PORT/$(putname "$i")" "$SIZE" "$VA_TMP/fetch$i.out"
+		fp+=("$FETCH_PID:$VA_TMP/fetch$i.out")
+		want_sha=$get_sha
+	fi
+	for x in "${fp[@]}"; do
+		ng_wait "${x#*:}" '^(fetched|error|timeout)' "$XFER_TIMEOUT" "$qpid"
+		wait "${x%%:*}" || { cat "${x#*:}"; die "eth$i: fetching the guest's data failed"; }
+		[ "$(fetched_sha "${x#*:}")" = "$want_sha" ] ||
+			die "eth$i: test VM received data with sha256 $(fetched_sha "${x#*:}"), guest sent $want_sha"
+		log "eth$i -> test VM: $(grep '^fetched' "${x#*:}")"
+	done
+	workers_did "$i" sent "$c0" "$t"
+done
+
+# /dev/vhost-accel counts per queue: both queue pairs of the mq NIC moved packets
+if [ -n "$mq" ] && [ "$VA_DEVNAME" = vhost-accel ] && [ -x "$VHOSTCTL" ]; then
+	"$VHOSTCTL" -j dev show >"$VA_TMP/dev.json" || die "vhostctl -j dev show failed"
+	"$NG_PY" - "$VA_TMP/dev.json" "$qpid" "vatap$mq" "$MQ_SIZE" <<'EOF' || die "vhostctl's counters for the two-queue NIC"
+import json, sys
+devs, qpid, tap, size = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+mine = [d for d in devs if (d.get("backend") or {}).get("ifname") == tap]
+owned = [d for d in devs if d["owner_pid"] == qpid]
+print(f"    devices of QEMU: {len(owned)}; on {tap}: {[d['id'] for d in mine]}")
+if len(mine) != 2:
+    sys.exit(f"{len(mine)} devices on {tap}, not 2")
+for d in mine:
+    q = {x["index"]: x["stats"] for x in d["queues"]}
+    print(f"    device {d['id']}: rx {q[0]['packets']} packets {q[0]['bytes']} bytes, tx {q[1]['packets']} packets {q[1]['bytes']} bytes")
+    # Each queue pair carries a share of the two transfers each way. The
+    # guest sends a flow on its CPU's queue, but the tap answers a flow on
+    # the queue it last heard it from, which may not be one queue for the
+    # whole transfer: a quarter of one transfer each way is the bar.
+    if q[0]["bytes"] < size // 4 or q[1]["bytes"] < size // 4:
+        sys.exit(f"device {d['id']} on {tap} carried less than {size // 4} bytes one way")
+EOF
+fi
+
+ng_finish "$(guest_ip 0)" "$((PUT_PORT + 1))" "$console" "$qpid"
+qpid=
+for p in "${servers[@]}"; do
+	wait "$p" || die "a server (pid $p) failed: $(cat "$VA_TMP"/serve-*.out)"
+done
+servers=()
+ng_console_ok "$console"
+
+for ((i = 0; i < n; i++)); do
+	tx=$(ng_tapstat "vatap$i" tx_bytes)
+	rx=$(ng_tapstat "vatap$i" rx_bytes)
+	want=$SIZE
+	[ "${cfg[i]}" = mq ] && want=$((2 * MQ_SIZE))
+	log "vatap$i (${cfg[i]}) moved $tx bytes to the guest, $rx from it"
+	[ "$tx" -ge "$want" ] && [ "$rx" -ge "$want" ] || die "vatap$i: tap counters too small for the transfers"
+done
+[ -s "$VA_TMP/console.err" ] && sed 's/^/qemu: /' "$VA_TMP/console.err"
+log "PASS: nested guest with NICs $NICS through $VA_DEVNAME: boot $((t_up - t0))s, total $(($(date +%s) - t0))s"

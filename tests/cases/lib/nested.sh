@@ -193,3 +193,14 @@ ng_wait_exit() {
 	done
 	return 1
 }
+
+# ng_finish ADDR PORT LOG PID: tell the guest at ADDR to finish (a connection
+# to PORT), wait for its "VA-GUEST RESULT pass" in LOG and for its QEMU, the
+# child PID, to exit with status 0
+ng_finish() {
+	"$NG_PY" "$NG_LIB/xfer.py" poke "$1" "$2" 60 || die "cannot tell the guest to finish"
+	ng_wait "$3" '^VA-GUEST RESULT ' 60 "$4"
+	[ "$NG_LINE" = "VA-GUEST RESULT pass" ] || { ng_dump "$3"; die "$NG_LINE"; }
+	ng_wait_exit "$4" 60 || die "QEMU (pid $4) did not exit after the guest powered off"
+	wait "$4" || die "QEMU (pid $4) exit status $?"
+}
