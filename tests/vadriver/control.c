@@ -913,20 +913,6 @@ static void restore_mem(struct va_dev *d, const char *after)
 	free(mt);
 }
 
-static struct vhost_vring_addr real_addr(struct va_dev *d, int i)
-{
-	struct va_vq *vq = &d->vq[i];
-	struct vhost_vring_addr a = {
-		.index = i,
-		.desc_user_addr = (__u64)(unsigned long)vq->desc,
-		.avail_user_addr = (__u64)(unsigned long)vq->avail,
-		.used_user_addr = (__u64)(unsigned long)vq->used,
-		.log_guest_addr = vq->used_gpa,
-	};
-
-	return a;
-}
-
 /* Regions whose user range the owner cannot have: refused (EFAULT) */
 static void setcheck_mem_user(struct va_dev *d, __u64 top, bool running)
 {
@@ -989,29 +975,29 @@ static void setcheck_stopped(struct va_dev *d, __u64 top, unsigned char *outside
 	setcheck_mem_user(d, top, false);
 
 	/* rings: aligned as the spec says, inside guest memory */
-	a = real_addr(d, VA_TX);
+	a = vq_ring_addr(d, VA_TX, false);
 	a.desc_user_addr += 8;
 	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
 	accel_refuses(r, e, EINVAL,
 		      "VHOST_SET_VRING_ADDR, descriptor table 8- but not 16-aligned");
-	a = real_addr(d, VA_TX);
+	a = vq_ring_addr(d, VA_TX, false);
 	a.desc_user_addr = (__u64)(unsigned long)outside;
 	a.avail_user_addr = a.desc_user_addr + 0x2000;
 	a.used_user_addr = a.desc_user_addr + 0x4000;
 	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
 	accel_refuses(r, e, EFAULT,
 		      "VHOST_SET_VRING_ADDR, rings in user memory outside the memory table (stopped)");
-	a = real_addr(d, VA_TX);
+	a = vq_ring_addr(d, VA_TX, false);
 	a.used_user_addr = 0xffff888000000000ULL;
 	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
 	accel_refuses(r, e, EFAULT,
 		      "VHOST_SET_VRING_ADDR, used ring at a kernel address (stopped)");
-	a = real_addr(d, VA_TX);
+	a = vq_ring_addr(d, VA_TX, false);
 	a.avail_user_addr = hva_a + VA_SIZE_A - 4;	/* runs off region A */
 	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
 	accel_refuses(r, e, EFAULT,
 		      "VHOST_SET_VRING_ADDR, avail ring running off the end of a region (stopped)");
-	a = real_addr(d, VA_TX);
+	a = vq_ring_addr(d, VA_TX, false);
 	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
 	check_errno(r, e, 0, "VHOST_SET_VRING_ADDR, the real rings again");
 }
@@ -1075,7 +1061,7 @@ static void setcheck_log(struct va_dev *d, __u64 top, bool running)
 	check_errno(r, e, EFAULT,
 		    "VHOST_SET_MEM_TABLE growing past what the log base can record, logging on");
 	restore_mem(d, "a table past the log");
-	a = real_addr(d, VA_TX);
+	a = vq_ring_addr(d, VA_TX, false);
 	a.flags = 1 << VHOST_VRING_F_LOG;
 	a.log_guest_addr = 0x400000000ULL;
 	r = xioctl(d->fd, VHOST_SET_VRING_ADDR, &a, &e);
@@ -1122,7 +1108,7 @@ void t_setcheck(void)
 	s.num = cfg.num;
 	r = xioctl(d2.fd, VHOST_SET_VRING_NUM, &s, &e);
 	check_errno(r, e, 0, "VHOST_SET_VRING_NUM before VHOST_SET_MEM_TABLE");
-	a = real_addr(&d2, VA_TX);
+	a = vq_ring_addr(&d2, VA_TX, false);
 	r = xioctl(d2.fd, VHOST_SET_VRING_ADDR, &a, &e);
 	check_errno(r, e, 0,
 		    "VHOST_SET_VRING_ADDR before VHOST_SET_MEM_TABLE (nothing to judge it by yet)");
@@ -1170,21 +1156,21 @@ out_d2:
 	}
 	tx_one(&d, 1514, L_SINGLE, 1, "tx before the refused calls");
 	setcheck_mem_user(&d, top, true);
-	a = real_addr(&d, VA_TX);
+	a = vq_ring_addr(&d, VA_TX, false);
 	a.used_user_addr = 0xffff888000000000ULL;
 	r = xioctl(d.fd, VHOST_SET_VRING_ADDR, &a, &e);
 	check_errno(r, e, EINVAL,
 		    "VHOST_SET_VRING_ADDR, used ring at a kernel address (running)");
 	if (is_accel()) {
 		/* vhost-net would take these and run the ring there */
-		a = real_addr(&d, VA_TX);
+		a = vq_ring_addr(&d, VA_TX, false);
 		a.desc_user_addr = (__u64)(unsigned long)outside;
 		a.avail_user_addr = a.desc_user_addr + 0x2000;
 		a.used_user_addr = a.desc_user_addr + 0x4000;
 		r = xioctl(d.fd, VHOST_SET_VRING_ADDR, &a, &e);
 		accel_refuses(r, e, EINVAL,
 			      "VHOST_SET_VRING_ADDR, rings in user memory outside the memory table (running)");
-		a = real_addr(&d, VA_TX);
+		a = vq_ring_addr(&d, VA_TX, false);
 		a.desc_user_addr += 8;
 		r = xioctl(d.fd, VHOST_SET_VRING_ADDR, &a, &e);
 		accel_refuses(r, e, EINVAL,

@@ -78,6 +78,22 @@ static __u64 cfg_features(const struct va_cfg *c)
 	return f;
 }
 
+/* VHOST_SET_VRING_ADDR's argument for queue @i as vq_init laid it out */
+struct vhost_vring_addr vq_ring_addr(const struct va_dev *d, int i, bool log)
+{
+	const struct va_vq *vq = &d->vq[i];
+	struct vhost_vring_addr a = {
+		.index = i,
+		.desc_user_addr = (__u64)(unsigned long)vq->desc,
+		.avail_user_addr = (__u64)(unsigned long)vq->avail,
+		.used_user_addr = (__u64)(unsigned long)vq->used,
+		.log_guest_addr = vq->used_gpa,
+		.flags = log ? 1 << VHOST_VRING_F_LOG : 0,
+	};
+
+	return a;
+}
+
 /* Rings: size, base, addresses, eventfds (vq_init must have run) */
 int dev_setup_vqs(struct va_dev *d)
 {
@@ -86,14 +102,7 @@ int dev_setup_vqs(struct va_dev *d)
 	for (i = 0; i < 2; i++) {
 		struct va_vq *vq = &d->vq[i];
 		struct vhost_vring_state s = { .index = i, .num = vq->num };
-		struct vhost_vring_addr a = {
-			.index = i,
-			.desc_user_addr = (__u64)(unsigned long)vq->desc,
-			.avail_user_addr = (__u64)(unsigned long)vq->avail,
-			.used_user_addr = (__u64)(unsigned long)vq->used,
-			.log_guest_addr = vq->used_gpa,
-			.flags = d->cfg.log ? 1 << VHOST_VRING_F_LOG : 0,
-		};
+		struct vhost_vring_addr a = vq_ring_addr(d, i, d->cfg.log);
 		struct vhost_vring_file f = { .index = i };
 
 		if (ioctl(d->fd, VHOST_SET_VRING_NUM, &s)) {

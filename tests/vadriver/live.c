@@ -191,15 +191,7 @@ static void live_memtable(struct va_dev *d)
 
 static int set_addr_log(struct va_dev *d, int i, bool log)
 {
-	struct va_vq *vq = &d->vq[i];
-	struct vhost_vring_addr a = {
-		.index = i,
-		.desc_user_addr = (__u64)(unsigned long)vq->desc,
-		.avail_user_addr = (__u64)(unsigned long)vq->avail,
-		.used_user_addr = (__u64)(unsigned long)vq->used,
-		.log_guest_addr = vq->used_gpa,
-		.flags = log ? 1 << VHOST_VRING_F_LOG : 0,
-	};
+	struct vhost_vring_addr a = vq_ring_addr(d, i, log);
 
 	return ioctl(d->fd, VHOST_SET_VRING_ADDR, &a) ? -errno : 0;
 }

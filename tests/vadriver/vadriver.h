@@ -226,6 +226,7 @@ int first_diff(const unsigned char *a, const unsigned char *b, size_t n);
 /* dev.c: device setup through the ioctls */
 int dev_open(struct va_dev *d, const char *path);
 int dev_setup(struct va_dev *d, const struct va_cfg *cfg);
+struct vhost_vring_addr vq_ring_addr(const struct va_dev *d, int i, bool log);
 int dev_setup_vqs(struct va_dev *d);
 int dev_set_backend(struct va_dev *d, int index, int fd);
 void dev_close(struct va_dev *d);
