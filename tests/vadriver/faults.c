@@ -27,27 +27,12 @@
 #include <sys/wait.h>
 
 #include "vadriver.h"
+#include "pump.h"
 #include "traffic.h"
 
 static const struct va_cfg fault_cfg = {
 	.vhost_hdr = true, .mrg = true, .event_idx = true, .v1 = true,
 	.indirect = true, .num = 256,
-};
-
-#define PUMP_SLOTS	256
-#define PUMP_SLOT	2048
-#define PUMP_TX_WINDOW	64
-#define PUMP_RX_WINDOW	64
-#define PUMP_INFLIGHT	48
-
-struct pump {
-	struct va_dev *d;
-	__u64 tx_slots, rx_slots;
-	unsigned int tx_posted, tx_used, tx_seen;
-	unsigned int rx_posted, rx_used, rx_sent;
-	unsigned int bad_ids;
-	unsigned int rx_used_then;	/* rx_used at rx_moved_ms */
-	long long rx_moved_ms;
 };
 
 static const char *mod_name(void)
@@ -115,124 +100,6 @@ static int workers_of(pid_t pid)
 	}
 	closedir(proc);
 	return n;
-}
-
-static void pump_init(struct pump *p, struct va_dev *d)
-{
-	memset(p, 0, sizeof(*p));
-	p->d = d;
-	p->tx_slots = gpa_alloc(&va_mem, PUMP_SLOTS * PUMP_SLOT, VA_PAGE);
-	p->rx_slots = gpa_alloc(&va_mem, PUMP_SLOTS * PUMP_SLOT, VA_PAGE);
-}
-
-static size_t pump_len(unsigned int n)
-{
-	return 60 + (n * 7919) % 1400;
-}
-
-static void pump_step(struct pump *p)
-{
-	static unsigned char buf[PUMP_SLOT + VA_MAX_FRAME];
-	struct va_dev *d = p->d;
-	struct va_vq *tx = &d->vq[VA_TX], *rx = &d->vq[VA_RX];
-	struct pollfd pfd = { .fd = d->tap.cap, .events = POLLIN };
-	struct va_chain *c;
-	struct va_seg seg;
-	__u32 len, id;
-	__u16 old;
-	int head, k;
-
-	while (vq_pending_used(tx)) {
-		if (vq_get_used(tx, &c, &len, &id)) {
-			p->bad_ids++;
-			break;
-		}
-		free(c);
-		p->tx_used++;
-	}
-	while (vq_pending_used(rx)) {
-		if (vq_get_used(rx, &c, &len, &id)) {
-			p->bad_ids++;
-			break;
-		}
-		free(c);
-		p->rx_used++;
-	}
-	old = rx->avail_idx;
-	while (p->rx_posted - p->rx_used < PUMP_RX_WINDOW && vq_free_descs(rx)) {
-		seg.gpa = p->rx_slots + (p->rx_posted % PUMP_SLOTS) * PUMP_SLOT;
-		seg.len = PUMP_SLOT;
-		head = vq_add(rx, &seg, 1, true, false, NULL);
-		if (head < 0)
-			break;
-		vq_publish(rx, head);
-		p->rx_posted++;
-	}
-	vq_kick(rx, old);
-
-	old = tx->avail_idx;
-	while (p->tx_posted - p->tx_used < PUMP_TX_WINDOW && vq_free_descs(tx)) {
-		size_t flen = pump_len(p->tx_posted);
-
-		seg.gpa = p->tx_slots + (p->tx_posted % PUMP_SLOTS) * PUMP_SLOT;
-		seg.len = d->hdr_len + flen;
-		memset(buf, 0, d->hdr_len);
-		make_frame(buf + d->hdr_len, flen, p->tx_posted);
-		gcopy_to(&va_mem, seg.gpa, buf, seg.len);
-		head = vq_add(tx, &seg, 1, false, false, NULL);
-		if (head < 0)
-			break;
-		vq_publish(tx, head);
-		p->tx_posted++;
-	}
-	vq_kick(tx, old);
-
-	for (k = 0; k < 4 && p->rx_sent - p->rx_used < PUMP_INFLIGHT; k++) {
-		size_t flen = pump_len(0x10000 + p->rx_sent);
-
-		make_frame(buf, flen, 0x10000 + p->rx_sent);
-		if (tap_inject(&d->tap, NULL, buf, flen))
-			break;
-		p->rx_sent++;
-	}
-	/* frames lost on the way (a tap gone) do not hold the pump up */
-	if (p->rx_used != p->rx_used_then) {
-		p->rx_used_then = p->rx_used;
-		p->rx_moved_ms = now_ms();
-	} else if (now_ms() - p->rx_moved_ms > 200) {
-		p->rx_sent = p->rx_used;
-		p->rx_moved_ms = now_ms();
-	}
-	while (d->tap.cap >= 0 && tap_capture(&d->tap, NULL, buf, sizeof(buf), 0) >= 0)
-		p->tx_seen++;
-	if (d->tap.cap < 0 || poll(&pfd, 1, 1) < 0)
-		usleep(1000);
-}
-
-static void pump_for(struct pump *p, int ms)
-{
-	long long end = now_ms() + ms;
-
-	while (now_ms() < end)
-		pump_step(p);
-}
-
-/*
- * Traffic goes on: within the timeout, @tx more frames reach the tap and
- * @rx more frames reach the guest.
- */
-static bool pump_progress(struct pump *p, unsigned int tx, unsigned int rx,
-			  const char *what)
-{
-	unsigned int tx0 = p->tx_seen, rx0 = p->rx_used;
-	long long end = now_ms() + va_timeout_ms;
-
-	while (now_ms() < end &&
-	       (p->tx_seen - tx0 < tx || p->rx_used - rx0 < rx))
-		pump_step(p);
-	return check(p->tx_seen - tx0 >= tx && p->rx_used - rx0 >= rx && !p->bad_ids,
-		     "%s: traffic flows (%u frames out, %u in, %u bad used ids)",
-		     what, p->tx_seen - tx0, p->rx_used - rx0, p->bad_ids);
 }
 
 static long mem_free_kib(void)
@@ -314,7 +181,7 @@ static void fault_kill(int refs0)
 		if (mem_init(&va_mem) || dev_open(&d, va_dev_path) ||
 		    dev_setup(&d, &cfg))
 			_exit(2);
-		pump_init(&pu, &d);
+		pump_init(&pu, &d, NULL);
 		t0 = now_ms() + va_timeout_ms;
 		while ((pu.tx_seen < 100 || pu.rx_used < 100) && now_ms() < t0)
 			pump_step(&pu);
@@ -363,7 +230,7 @@ static void fault_tapdel(int refs0)
 	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
 		goto out;
 	strcpy(tap, d.tap.name);
-	pump_init(&pu, &d);
+	pump_init(&pu, &d, NULL);
 	if (!pump_progress(&pu, 50, 50, "before the tap is deleted"))
 		goto out;
 	fflush(stdout);
@@ -518,7 +385,7 @@ static void fault_churn(int what, const char *name, int refs0)
 	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
 		goto out;
 	ch.d = &d;
-	pump_init(&pu, &d);
+	pump_init(&pu, &d, NULL);
 	if (!pump_progress(&pu, 50, 50, "before"))
 		goto out;
 	if (pthread_create(&th, NULL, churn_fn, &ch)) {
@@ -551,7 +418,7 @@ static void fault_call_closed(int refs0)
 
 	if (dev_open(&d, va_dev_path) || dev_setup(&d, &cfg))
 		goto out;
-	pump_init(&pu, &d);
+	pump_init(&pu, &d, NULL);
 	if (!pump_progress(&pu, 50, 50, "before the call eventfds are closed"))
 		goto out;
 	for (i = 0; i < 2; i++) {

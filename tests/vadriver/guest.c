@@ -419,6 +419,34 @@ void vq_force_kick(struct va_vq *vq)
 	vq->kicks++;
 }
 
+/*
+ * Make every chain the device used available again as it is: same head,
+ * same buffers. The cheapest way for a driver to keep a ring full (a TX
+ * ring of frames written once). Returns how many, or -EINVAL when the
+ * device used an id that was not outstanding.
+ */
+int vq_recycle(struct va_vq *vq)
+{
+	__u16 end = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	int n = 0;
+
+	while (vq->last_used != end) {
+		struct vring_used_elem e = vq->used->ring[vq->last_used % vq->num];
+
+		vq->last_used++;
+		if (e.id >= vq->num || !vq->chain[e.id] || !vq->chain[e.id]->busy)
+			return -EINVAL;
+		vq_publish(vq, e.id);
+		n++;
+	}
+	if (n && vq->dev->cfg.event_idx && !vq->no_interrupt) {
+		__atomic_store_n(used_event_p(vq), vq->last_used,
+				 __ATOMIC_RELEASE);
+		mb();
+	}
+	return n;
+}
+
 __u16 vq_pending_used(struct va_vq *vq)
 {
 	return __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) -

@@ -61,6 +61,8 @@ static const struct va_test tests[] = {
 	{ "stress", "3000 frames each way at once", t_stress },
 	{ "lifecycle", "the owner exits; closing with traffic in flight",
 	  t_lifecycle },
+	{ "load", "64 devices at once, fairness, one flooding its TX queue",
+	  t_load },
 	{ "faults", "owner killed, tap deleted, memory, backend and call changed under traffic",
 	  t_faults },
 	{ "basic", "a new device carries a frame each way", t_basic },

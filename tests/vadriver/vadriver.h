@@ -199,6 +199,7 @@ void vq_force_kick(struct va_vq *vq);
 int vq_get_used(struct va_vq *vq, struct va_chain **chain, __u32 *len,
 		__u32 *id);
 __u16 vq_pending_used(struct va_vq *vq);
+int vq_recycle(struct va_vq *vq);
 int vq_wait_used(struct va_vq *vq, unsigned int n, int timeout_ms);
 int vq_wait_call(struct va_vq *vq, int timeout_ms);
 unsigned long vq_drain_call(struct va_vq *vq);
@@ -260,6 +261,7 @@ void t_stress(void);
 void t_lifecycle(void);
 void t_macvtap(void);
 void t_faults(void);
+void t_load(void);
 void t_basic(void);
 
 /* traffic helpers shared by tests */
