@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,79 +27,13 @@
 
 #include "vadriver.h"
 #include "pump.h"
+#include "released.h"
 #include "traffic.h"
 
 static const struct va_cfg fault_cfg = {
 	.vhost_hdr = true, .mrg = true, .event_idx = true, .v1 = true,
 	.indirect = true, .num = 256,
 };
-
-static const char *mod_name(void)
-{
-	return strstr(va_dev_path, "vhost-accel") ? "vhost_accel" : "vhost_net";
-}
-
-/* The module's reference count in /proc/modules, -1 if not there */
-static int mod_refs(void)
-{
-	char line[512], name[64];
-	int refs = -1, n;
-	FILE *f = fopen("/proc/modules", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %*u %d", name, &n) == 2 &&
-		    !strcmp(name, mod_name()))
-			refs = n;
-	}
-	fclose(f);
-	return refs;
-}
-
-/*
- * How many threads are called like the worker of a device owned by @pid:
- * "vaccel-PID" for vhost-accel, "vhost-PID" for vhost-net (a kthread, or
- * since 6.4 a thread of the owner).
- */
-static int workers_of(pid_t pid)
-{
-	char want[32], path[600], comm[64];
-	DIR *proc, *task;
-	struct dirent *p, *t;
-	int n = 0;
-
-	snprintf(want, sizeof(want), "%s-%d\n",
-		 strstr(va_dev_path, "vhost-accel") ? "vaccel" : "vhost", pid);
-	proc = opendir("/proc");
-	if (!proc)
-		return -1;
-	while ((p = readdir(proc))) {
-		if (p->d_name[0] < '0' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
-		task = opendir(path);
-		if (!task)
-			continue;
-		while ((t = readdir(task))) {
-			FILE *f;
-
-			if (t->d_name[0] < '0' || t->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm",
-				 p->d_name, t->d_name);
-			f = fopen(path, "re");
-			if (!f)
-				continue;
-			if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
-				n++;
-			fclose(f);
-		}
-		closedir(task);
-	}
-	closedir(proc);
-	return n;
-}
 
 static long mem_free_kib(void)
 {
@@ -115,41 +48,6 @@ static long mem_free_kib(void)
 			break;
 	fclose(f);
 	return kib;
-}
-
-/* After the device is closed: no worker, no module reference, no tap */
-static void check_released(pid_t owner, int refs0, const char *tap)
-{
-	long long end = now_ms() + 5000;
-	int w, refs;
-
-	while ((w = workers_of(owner)) > 0 && now_ms() < end)
-		usleep(20000);
-	check(!w, "no worker thread of owner %d left (%d)", owner, w);
-	while ((refs = mod_refs()) != refs0 && now_ms() < end)
-		usleep(20000);
-	check_eq(refs0, refs, "%s reference count back where it was", mod_name());
-	if (tap && tap[0]) {
-		while (if_nametoindex(tap) && now_ms() < end)
-			usleep(20000);
-		check(!if_nametoindex(tap), "tap %s released", tap);
-	}
-}
-
-/* The next device works: a frame each way */
-static void next_device_works(void)
-{
-	struct va_cfg cfg = fault_cfg;
-	struct va_dev d;
-
-	if (!dev_open(&d, va_dev_path) && !dev_setup(&d, &cfg)) {
-		rx_post(&d, 8, 2048, L_SINGLE);
-		tx_one(&d, 1514, L_SINGLE, 1, "next device: tx");
-		rx_one(&d, 1514, 2, "next device: rx");
-		dev_no_errors(&d, "next device: no error notifications");
-	}
-	dev_close(&d);
-	mem_reset(&va_mem);
 }
 
 /* ---- the owner SIGKILLed mid-traffic ---- */

@@ -33,39 +33,41 @@ static unsigned int rand_state;
 
 static const struct va_test tests[] = {
 	{ "features", "GET_FEATURES offers what a net device needs",
-	  t_features },
+	  t_features, false },
 	{ "owner", "SET_OWNER/RESET_OWNER rules, non-owner process",
-	  t_owner },
+	  t_owner, false },
 	{ "badargs", "invalid ioctl arguments and their errno",
-	  t_badargs },
+	  t_badargs, false },
 	{ "setcheck", "what can be judged when set is refused then",
-	  t_setcheck },
-	{ "traffic", "TX and RX in every feature combination", t_traffic },
+	  t_setcheck, false },
+	{ "traffic", "TX and RX in every feature combination", t_traffic, false },
 	{ "offload", "vnet header passed through the tap: csum and GSO",
-	  t_offload },
+	  t_offload, false },
 	{ "notify", "kick and call suppression (flags, EVENT_IDX)",
-	  t_notify },
-	{ "wrap", "ring indices wrapping through 65535", t_wrap },
-	{ "qsize", "ring sizes 1, 2, 32768", t_qsize },
-	{ "vring-base", "GET_VRING_BASE after stopping", t_vring_base },
-	{ "backend", "backend swap, detach and reattach", t_backend },
-	{ "macvtap", "a macvtap as the backend (veth, ip(8))", t_macvtap },
+	  t_notify, false },
+	{ "wrap", "ring indices wrapping through 65535", t_wrap, false },
+	{ "qsize", "ring sizes 1, 2, 32768", t_qsize, false },
+	{ "vring-base", "GET_VRING_BASE after stopping", t_vring_base, false },
+	{ "backend", "backend swap, detach and reattach", t_backend, false },
+	{ "macvtap", "a macvtap as the backend (veth, ip(8))", t_macvtap, false },
 	{ "oversize", "RX frame larger than a non-mergeable buffer",
-	  t_oversize },
-	{ "log", "dirty page log (LOG_ALL, LOG_BASE, LOG_FD)", t_log },
+	  t_oversize, false },
+	{ "log", "dirty page log (LOG_ALL, LOG_BASE, LOG_FD)", t_log, false },
 	{ "robust", "malformed rings: error eventfd, no crash, recovery",
-	  t_robust },
+	  t_robust, false },
 	{ "live", "eventfds, memory table and dirty log changed while running",
-	  t_live },
-	{ "multiqueue", "a multiqueue tap, one device per queue", t_mq },
-	{ "stress", "3000 frames each way at once", t_stress },
+	  t_live, false },
+	{ "multiqueue", "a multiqueue tap, one device per queue", t_mq, false },
+	{ "stress", "3000 frames each way at once", t_stress, false },
 	{ "lifecycle", "the owner exits; closing with traffic in flight",
-	  t_lifecycle },
+	  t_lifecycle, false },
 	{ "load", "64 devices at once, fairness, one flooding its TX queue",
-	  t_load },
+	  t_load, false },
 	{ "faults", "owner killed, tap deleted, memory, backend and call changed under traffic",
-	  t_faults },
-	{ "basic", "a new device carries a frame each way", t_basic },
+	  t_faults, false },
+	{ "basic", "a new device carries a frame each way", t_basic, false },
+	{ "failslab", "allocation failures injected in setup and traffic (debug kernel)",
+	  t_failslab, true },
 };
 
 unsigned int va_rand(void)
@@ -221,9 +223,11 @@ static void usage(FILE *f)
 		"usage: vadriver --dev PATH [--only PATTERN]... [--timeout MS]\n"
 		"                [--seed N] [--verbose] [--list]\n"
 		"Plays a virtio-net guest against a vhost-net compatible device.\n"
-		"PATTERN is a test name or shell pattern; tests:\n");
+		"PATTERN is a test name or shell pattern; tests (* only when\n"
+		"named with --only, and not in --list):\n");
 	for (i = 0; i < ARRAY_SIZE(tests); i++)
-		fprintf(f, "  %-12s %s\n", tests[i].name, tests[i].help);
+		fprintf(f, "  %-12s%c%s\n", tests[i].name,
+			tests[i].explicit ? '*' : ' ', tests[i].help);
 }
 
 int main(int argc, char **argv)
@@ -265,7 +269,8 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			for (i = 0; i < ARRAY_SIZE(tests); i++)
-				printf("%s\n", tests[i].name);
+				if (!tests[i].explicit)
+					printf("%s\n", tests[i].name);
 			return 0;
 		case 'h':
 			usage(stdout);
@@ -303,7 +308,7 @@ int main(int argc, char **argv)
 	     va_timeout_ms);
 
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		bool want = !nonly;
+		bool want = !nonly && !tests[i].explicit;
 
 		for (j = 0; j < nonly; j++)
 			want |= !fnmatch(only[j], tests[i].name, 0);

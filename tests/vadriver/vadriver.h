@@ -239,6 +239,8 @@ struct va_test {
 	const char *name;
 	const char *help;
 	void (*run)(void);
+	/* Only when named: it needs what not every kernel has. */
+	bool explicit;
 };
 
 void t_features(void);
@@ -262,6 +264,7 @@ void t_lifecycle(void);
 void t_macvtap(void);
 void t_faults(void);
 void t_load(void);
+void t_failslab(void);
 void t_basic(void);
 
 /* traffic helpers shared by tests */
