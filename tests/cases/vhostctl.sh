@@ -148,6 +148,10 @@ expect 2 'invalid --queues "0"' "$VC" attach --tap vcx --queues 0 -- true
 expect 2 'invalid --queues "257"' "$VC" attach --tap vcx --queues=257 -- true
 expect 2 'unknown argument "--ta"' "$VC" attach --ta vcx -- true
 expect 2 'unknown argument "sleep"' "$VC" attach --tap vcx sleep 1
+expect 2 '--queues given twice for --tap vcy' "$VC" attach --tap vcx --tap vcy --queues 2 --queues 3 -- true
+expect 2 '--tap vcx given twice' "$VC" attach --tap vcx --tap vcy --tap vcx -- true
+expect 2 'more than 8 --tap' "$VC" attach --tap a0 --tap a1 --tap a2 --tap a3 --tap a4 --tap a5 --tap a6 --tap a7 --tap a8 -- true
+expect 2 '\{tapfds1\} names tap 1, but only 1 --tap given' "$VC" attach --tap vcx -- echo 'fds={tapfds1}'
 for h in "help" "-h" "--help" "dev help" "link help" "monitor help" "attach help" "dev show help" "link add help"; do
 	# shellcheck disable=SC2086 # split h on purpose
 	expect 0 'Usage: vhostctl' "$VC" $h
@@ -234,8 +238,11 @@ def fail(msg):
 
 if len(vfds) != queues or len(tfds) != queues:
     fail(f"{len(vfds)} vhost fds and {len(tfds)} tap fds for {queues} queues")
-if os.environ.get("VHOSTCTL_VHOSTFDS") != sys.argv[1] or os.environ.get("VHOSTCTL_TAPFDS") != sys.argv[2]:
-    fail("VHOSTCTL_VHOSTFDS/VHOSTCTL_TAPFDS do not match the arguments")
+# the environment names each tap's fds (_0, _1, ...), the first's without index too
+env = lambda k, s="": os.environ.get(f"VHOSTCTL_{k}{s}")
+k = [i for i in range(int(env("TAPS") or 0)) if (env("VHOSTFDS", f"_{i}"), env("TAPFDS", f"_{i}"), env("QUEUES", f"_{i}")) == tuple(sys.argv[1:4])]
+if len(k) != 1 or k[0] == 0 and (env("VHOSTFDS"), env("TAPFDS"), env("QUEUES")) != tuple(sys.argv[1:4]):
+    fail(f"VHOSTCTL_VHOSTFDS/TAPFDS/QUEUES(_N) do not name the arguments {sys.argv[1:4]} once: {sorted((n, v) for n, v in os.environ.items() if n.startswith('VHOSTCTL_'))}")
 
 def IOC(d, t, nr, size): return (d << 30) | (size << 16) | (t << 8) | nr
 V = 0xAF
@@ -408,6 +415,14 @@ log "$out" | sed 's/^/    /'
 ids_sq=$(cat "$T/ids.sq" 2>/dev/null)
 expect 1 'tap vct0 has a single queue .*multi_queue' "$VC" attach --tap vct0 --queues 2 -- true
 
+# two taps in one attach: the second's fds as {vhostfds1} {tapfds1} {queues1}
+export CHECKER_IDS=$T/ids.two
+expect 0 'checker: ok' "$VC" attach --tap vct0 --tap vct1 --queues 2 -- sh -c \
+	"$PY $T/checkfds.py {vhostfd0} {tapfd0} {queues0} vct0 rx && $PY $T/checkfds.py {vhostfds1} {tapfds1} {queues1} vct1 rx"
+n_ok=$(grep -c '^checker: ok' <<<"$out")
+[ "$n_ok" = 2 ] && ok "attach --tap vct0 --tap vct1 --queues 2: both taps' fds work ($n_ok checkers)" ||
+	bad "attach with two taps: $n_ok checkers passed, want 2: $out"
+
 # placeholders, and fds that really are open in the command
 expect 0 '' "$VC" attach --tap vct1 --queues 3 -- sh -c 'echo "$0 $1 $2 $3"; ls -l /proc/self/fd/' "{vhostfd}" "{vhostfds}" "{tapfds}" "{queues}"
 first=$(head -n 1 <<<"$out")
@@ -452,6 +467,29 @@ qemu_owner() { # QUEUES NETDEV-OPTIONS DEVICE-OPTIONS
 if command -v qemu-system-x86_64 >/dev/null; then
 	qemu_owner 1 "fd={tapfd},vhostfd={vhostfd}" ""
 	qemu_owner 2 "fds={tapfds},vhostfds={vhostfds}" "mq=on,vectors=6"
+	# two NICs from one attach: vct0 (one pair) and vct1 (two)
+	"$VC" attach --tap vct0 --tap vct1 --queues 2 -- qemu-system-x86_64 -M pc -accel tcg -m 64 \
+		-S -nodefaults -display none -monitor none -serial none \
+		-netdev "tap,id=n0,vhost=on,fd={tapfd0},vhostfd={vhostfd0}" -device virtio-net-pci,netdev=n0 \
+		-netdev "tap,id=n1,vhost=on,fds={tapfds1},vhostfds={vhostfds1}" -device virtio-net-pci,netdev=n1,mq=on,vectors=6 \
+		>"$T/qemu2.out" 2>&1 &
+	qp=$!
+	pids+=("$qp")
+	# (-S: no guest, so no backends yet; QEMU owns the devices from the start)
+	for ((i = 0; i < 600; i++)); do
+		cnt=$("$VC" -j dev show 2>/dev/null | "$PY" -c "import json, sys; print(sum(1 for d in json.load(sys.stdin) if d.get('owner_pid') == $qp))" 2>/dev/null)
+		[ "${cnt:-0}" -ge 3 ] && break
+		kill -0 "$qp" 2>/dev/null || break
+		sleep 0.1
+	done
+	taps=$(for f in /proc/"$qp"/fd/*; do readlink "$f"; done 2>/dev/null | grep -c '^/dev/net/tun$')
+	if [ "${cnt:-0}" -eq 3 ] && [ "$taps" -eq 3 ]; then
+		ok "QEMU (pid $qp) with two NICs from one attach owns 3 devices and holds 3 tap fds"
+	else
+		bad "QEMU with two NICs from one attach: owns ${cnt:-0} devices and $taps tap fds, want 3 and 3: $(cat "$T/qemu2.out")"
+	fi
+	kill "$qp" 2>/dev/null
+	wait "$qp" 2>/dev/null
 else
 	log "SKIP QEMU attach: qemu-system-x86_64 not installed"
 fi

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vhostctl attach: open the vhost device once per queue pair and the tap
- * (or macvtap) once per queue, then exec a command that inherits the fds,
- * with {vhostfd}, {vhostfds}, {tapfd}, {tapfds} and {queues} replaced in
- * its arguments: QEMU's "-netdev tap,fds=...,vhostfds=..." needs nothing else.
+ * vhostctl attach: for each --tap, open the vhost device once per queue
+ * pair and the tap (or macvtap) once per queue, then exec a command that
+ * inherits the fds, with {vhostfd}, {vhostfds}, {tapfd}, {tapfds} and
+ * {queues} replaced in its arguments (the first tap's; {tapfds1} and so on
+ * the second's): QEMU's "-netdev tap,fds=...,vhostfds=..." needs nothing
+ * else, for one NIC or several.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,31 +19,56 @@
 #include "vhostctl.h"
 
 #define MAX_QUEUES 256		/* tun's and macvtap's MAX_TAP_QUEUES */
+#define MAX_TAPS 8		/* {tapfd0} to {tapfd7}: one digit */
+
+/* The placeholders, in the order of attach_tap.vals. */
+enum { PH_VHOSTFDS, PH_VHOSTFD, PH_TAPFDS, PH_TAPFD, PH_QUEUES, PH_MAX };
+static const char *const ph_names[PH_MAX] = {
+	"vhostfds", "vhostfd", "tapfds", "tapfd", "queues",
+};
+
+struct attach_tap {
+	const char *name;
+	unsigned int queues;	/* 0: not given, the default */
+	struct link_info li;
+	char *vals[PH_MAX];	/* what the placeholders become */
+};
 
 struct attach_opts {
-	const char *tap;
+	struct attach_tap taps[MAX_TAPS];
+	unsigned int ntaps;
+	unsigned int queues;	/* for taps without their own --queues */
 	const char *device;
-	unsigned int queues;
 	char **cmd;
 };
 
 static void attach_usage(FILE *f)
 {
-	fputs("Usage: vhostctl attach --tap NAME [ --queues N ] [ --device PATH ] -- COMMAND [ ARG... ]\n"
+	fputs("Usage: vhostctl attach --tap NAME [ --queues N ] [ --tap NAME [ --queues N ] ]...\n"
+	      "                       [ --device PATH ] -- COMMAND [ ARG... ]\n"
 	      "       vhostctl attach help\n"
 	      "\n"
-	      "Opens PATH (default /dev/vhost-accel, or $VHOSTCTL_DEVICE) N times, one\n"
-	      "queue pair each, and the tap NAME N times with IFF_TAP|IFF_NO_PI|\n"
-	      "IFF_VNET_HDR (and IFF_MULTI_QUEUE for a multi_queue tap), or for a\n"
-	      "macvtap its /dev/tapIFINDEX N times; then runs COMMAND with these fds\n"
-	      "inherited. In its arguments {vhostfd} and {tapfd} become the first fd,\n"
-	      "{vhostfds} and {tapfds} all of them joined by ':', {queues} N. The\n"
-	      "environment gets VHOSTCTL_VHOSTFDS, VHOSTCTL_TAPFDS and VHOSTCTL_QUEUES.\n"
+	      "For each tap NAME (up to 8), opens PATH (default /dev/vhost-accel, or\n"
+	      "$VHOSTCTL_DEVICE) N times, one queue pair each, and the tap N times with\n"
+	      "IFF_TAP|IFF_NO_PI|IFF_VNET_HDR (and IFF_MULTI_QUEUE for a multi_queue\n"
+	      "tap), or for a macvtap its /dev/tapIFINDEX N times; then runs COMMAND\n"
+	      "with these fds inherited. --queues after a --tap is that tap's, before\n"
+	      "the first the default (1). In COMMAND's arguments {vhostfd} and {tapfd}\n"
+	      "become the first tap's first fd, {vhostfds} and {tapfds} all of its fds\n"
+	      "joined by ':', {queues} its N; {vhostfd1}, {tapfds1}, {queues1}... are\n"
+	      "the second tap's, and so on ({tapfd0} is {tapfd}). The environment gets\n"
+	      "VHOSTCTL_VHOSTFDS, VHOSTCTL_TAPFDS and VHOSTCTL_QUEUES (the first tap's),\n"
+	      "the same with _0, _1... for each tap, and VHOSTCTL_TAPS.\n"
 	      "\n"
-	      "Example:\n"
+	      "Examples:\n"
 	      "  vhostctl attach --tap tap0 -- qemu-system-x86_64 ... \\\n"
 	      "      -netdev tap,id=n0,fd={tapfd},vhost=on,vhostfd={vhostfd} \\\n"
-	      "      -device virtio-net-pci,netdev=n0\n", f);
+	      "      -device virtio-net-pci,netdev=n0\n"
+	      "  vhostctl attach --tap tap0 --tap tap1 --queues 2 -- qemu-system-x86_64 ... \\\n"
+	      "      -netdev tap,id=n0,fd={tapfd0},vhost=on,vhostfd={vhostfd0} \\\n"
+	      "      -device virtio-net-pci,netdev=n0 \\\n"
+	      "      -netdev tap,id=n1,fds={tapfds1},vhost=on,vhostfds={vhostfds1} \\\n"
+	      "      -device virtio-net-pci,netdev=n1,mq=on,vectors=6\n", f);
 }
 
 static int opt_value(int argc, char **argv, int *i, const char *opt,
@@ -66,6 +93,7 @@ static int opt_value(int argc, char **argv, int *i, const char *opt,
 static int parse_args(int argc, char **argv, struct attach_opts *o)
 {
 	const char *val;
+	unsigned int k;
 	int i, r;
 
 	o->queues = 1;
@@ -82,20 +110,35 @@ static int parse_args(int argc, char **argv, struct attach_opts *o)
 			if (!valid_ifname(val))
 				return usage_err("vhostctl attach help",
 						 "invalid link name \"%s\"", val);
-			o->tap = val;
+			for (k = 0; k < o->ntaps; k++)
+				if (!strcmp(o->taps[k].name, val))
+					return usage_err("vhostctl attach help",
+							 "--tap %s given twice", val);
+			if (o->ntaps == MAX_TAPS)
+				return usage_err("vhostctl attach help",
+						 "more than %d --tap", MAX_TAPS);
+			o->taps[o->ntaps++].name = val;
 			continue;
 		} else if (r) {
 			return r;
 		}
 		r = opt_value(argc, argv, &i, "--queues", &val);
 		if (r == 1) {
+			struct attach_tap *t = o->ntaps ? &o->taps[o->ntaps - 1] : NULL;
 			uint32_t n;
 
 			if (parse_u32(val, &n) || n < 1 || n > MAX_QUEUES)
 				return usage_err("vhostctl attach help",
 						 "invalid --queues \"%s\" (1 to %d)",
 						 val, MAX_QUEUES);
-			o->queues = n;
+			if (t && t->queues)
+				return usage_err("vhostctl attach help",
+						 "--queues given twice for --tap %s",
+						 t->name);
+			if (t)
+				t->queues = n;
+			else
+				o->queues = n;
 			continue;
 		} else if (r) {
 			return r;
@@ -114,7 +157,7 @@ static int parse_args(int argc, char **argv, struct attach_opts *o)
 				 "unknown argument \"%s\" (COMMAND goes after \"--\")",
 				 argv[i]);
 	}
-	if (!o->tap)
+	if (!o->ntaps)
 		return usage_err("vhostctl attach help",
 				 "attach needs --tap NAME");
 	if (!o->cmd)
@@ -123,6 +166,9 @@ static int parse_args(int argc, char **argv, struct attach_opts *o)
 	if (!o->cmd[0])
 		return usage_err("vhostctl attach help",
 				 "no COMMAND after \"--\"");
+	for (k = 0; k < o->ntaps; k++)
+		if (!o->taps[k].queues)
+			o->taps[k].queues = o->queues;
 	return 0;
 }
 
@@ -220,10 +266,10 @@ static char *join_fds(const int *fds, unsigned int n)
 }
 
 /* arg with every placeholder replaced; keys[i] becomes vals[i] */
-static char *substitute(const char *arg, const char *const *keys,
+static char *substitute(const char *arg, char *const *keys,
 			char *const *vals, unsigned int nkeys)
 {
-	size_t len = 1, cap = strlen(arg) + 1;
+	size_t len = 0, cap = strlen(arg) + 1;
 	char *out = malloc(cap), *tmp;
 	const char *p = arg;
 	unsigned int k;
@@ -231,7 +277,6 @@ static char *substitute(const char *arg, const char *const *keys,
 	if (!out)
 		return NULL;
 	out[0] = '\0';
-	len = 0;
 	while (*p) {
 		const char *rep = NULL;
 		size_t klen = 1, rlen;
@@ -261,23 +306,140 @@ static char *substitute(const char *arg, const char *const *keys,
 	return out;
 }
 
+/*
+ * A placeholder of a tap not given ({tapfd2} with two --tap) would reach
+ * the command as it is, and the command would fail on it obscurely.
+ */
+static int check_placeholders(char **cmd, unsigned int ntaps)
+{
+	unsigned int i, k;
+	const char *p;
+
+	for (i = 0; cmd[i]; i++) {
+		for (p = strchr(cmd[i], '{'); p; p = strchr(p + 1, '{')) {
+			for (k = 0; k < PH_MAX; k++) {
+				size_t n = strlen(ph_names[k]);
+
+				if (!strncmp(p + 1, ph_names[k], n) &&
+				    p[n + 1] >= '0' && p[n + 1] <= '9' &&
+				    p[n + 2] == '}' &&
+				    (unsigned int)(p[n + 1] - '0') >= ntaps)
+					return usage_err("vhostctl attach help",
+							 "{%s%c} names tap %c, but only %u --tap given (they count from 0)",
+							 ph_names[k], p[n + 1], p[n + 1],
+							 ntaps);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Look the tap up and check it can carry its queues; EXIT_FAIL if not. */
+static int check_tap(struct nl_sock *sk, struct attach_tap *t)
+{
+	struct link_info *li = &t->li;
+	int err = link_lookup(sk, t->name, li);
+
+	if (err == -ENODEV) {
+		pr_err("no such link \"%s\": create it with 'vhostctl link add %s type tap vnet_hdr' (see 'vhostctl link show')",
+		       t->name, t->name);
+		return EXIT_FAIL;
+	} else if (err) {
+		pr_err("looking up link %s failed: %s", t->name, strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (!strcmp(li->kind, "tun") && !link_is_tap(li)) {
+		pr_err("%s is a tun (layer 3) device; vhost needs a tap: 'vhostctl link add NAME type tap vnet_hdr'",
+		       t->name);
+		return EXIT_FAIL;
+	}
+	if (!link_is_tap(li) && !link_is_macvtap(li)) {
+		pr_err("%s is a %s link; attach needs a tap or a macvtap",
+		       t->name, li->kind[0] ? li->kind : "physical");
+		return EXIT_FAIL;
+	}
+	if (link_is_tap(li) && t->queues > 1 && !li->multi_queue) {
+		pr_err("tap %s has a single queue (it was made without multi_queue); for --queues %u recreate it: 'vhostctl link del %s; vhostctl link add %s type tap multi_queue vnet_hdr'",
+		       t->name, t->queues, t->name, t->name);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/*
+ * The fds of @t: @vfds (the device, opened already) and its tap's, one
+ * per queue; its placeholders' values from them. EXIT_FAIL if not.
+ */
+static int open_tap_fds(struct attach_tap *t, const int *vfds)
+{
+	unsigned int i, n = t->queues;
+	int *tfds = calloc(n, sizeof(int));
+
+	if (!tfds) {
+		pr_err("out of memory");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		tfds[i] = link_is_tap(&t->li) ? open_tap(&t->li) :
+						open_macvtap(&t->li);
+		if (tfds[i] < 0)
+			return EXIT_FAIL;
+		/* opened without O_CLOEXEC; make sure nothing set it */
+		fcntl(tfds[i], F_SETFD, 0);
+		fcntl(vfds[i], F_SETFD, 0);
+	}
+	t->vals[PH_VHOSTFDS] = join_fds(vfds, n);
+	t->vals[PH_VHOSTFD] = join_fds(vfds, 1);
+	t->vals[PH_TAPFDS] = join_fds(tfds, n);
+	t->vals[PH_TAPFD] = join_fds(tfds, 1);
+	if (asprintf(&t->vals[PH_QUEUES], "%u", n) < 0)
+		t->vals[PH_QUEUES] = NULL;
+	free(tfds);
+	for (i = 0; i < PH_MAX; i++) {
+		if (!t->vals[i]) {
+			pr_err("out of memory");
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+/* VHOSTCTL_VHOSTFDS, _TAPFDS and _QUEUES of @t, their names ending in @suffix. */
+static void export_tap(const struct attach_tap *t, const char *suffix)
+{
+	static const char *const env[] = {
+		[PH_VHOSTFDS] = "VHOSTCTL_VHOSTFDS",
+		[PH_TAPFDS] = "VHOSTCTL_TAPFDS",
+		[PH_QUEUES] = "VHOSTCTL_QUEUES",
+	};
+	char name[40];
+	unsigned int i;
+
+	for (i = 0; i < PH_MAX; i++) {
+		if (!env[i])
+			continue;
+		snprintf(name, sizeof(name), "%s%s", env[i], suffix);
+		setenv(name, t->vals[i], 1);
+	}
+}
+
 int cmd_attach(int argc, char **argv)
 {
-	static const char *const keys[] = {
-		"{vhostfds}", "{vhostfd}", "{tapfds}", "{tapfd}", "{queues}",
-	};
+	/* every placeholder of every tap, and the first tap's without index */
+	char *keys[PH_MAX * (MAX_TAPS + 1)], *vals[PH_MAX * (MAX_TAPS + 1)];
 	struct attach_opts o = { 0 };
-	struct link_info li;
+	unsigned int i, k, n, nkeys = 0;
 	struct nl_sock *sk;
-	char *vals[5] = { NULL }, **args;
-	int *vfds, *tfds, err, ret;
-	unsigned int i, n;
+	char **args, num[16];
+	int **vfds, err, ret;
 
 	if (argc > 0 && is_help(argv[0])) {
 		attach_usage(stdout);
 		return EXIT_OK;
 	}
 	ret = parse_args(argc, argv, &o);
+	if (!ret)
+		ret = check_placeholders(o.cmd, o.ntaps);
 	if (ret)
 		return ret;
 
@@ -290,71 +452,59 @@ int cmd_attach(int argc, char **argv)
 	sk = rtnl_open(NULL);
 	if (!sk)
 		return EXIT_FAIL;
-	err = link_lookup(sk, o.tap, &li);
+	for (k = 0; k < o.ntaps; k++) {
+		ret = check_tap(sk, &o.taps[k]);
+		if (ret)
+			break;
+	}
 	nl_socket_free(sk);
-	if (err == -ENODEV) {
-		pr_err("no such link \"%s\": create it with 'vhostctl link add %s type tap vnet_hdr' (see 'vhostctl link show')",
-		       o.tap, o.tap);
-		return EXIT_FAIL;
-	} else if (err) {
-		pr_err("looking up link %s failed: %s", o.tap, strerror(-err));
-		return EXIT_FAIL;
-	}
-	if (!strcmp(li.kind, "tun") && !link_is_tap(&li)) {
-		pr_err("%s is a tun (layer 3) device; vhost needs a tap: 'vhostctl link add NAME type tap vnet_hdr'",
-		       o.tap);
-		return EXIT_FAIL;
-	}
-	if (!link_is_tap(&li) && !link_is_macvtap(&li)) {
-		pr_err("%s is a %s link; attach needs a tap or a macvtap",
-		       o.tap, li.kind[0] ? li.kind : "physical");
-		return EXIT_FAIL;
-	}
-	if (link_is_tap(&li) && o.queues > 1 && !li.multi_queue) {
-		pr_err("tap %s has a single queue (it was made without multi_queue); for --queues %u recreate it: 'vhostctl link del %s; vhostctl link add %s type tap multi_queue vnet_hdr'",
-		       o.tap, o.queues, o.tap, o.tap);
-		return EXIT_FAIL;
-	}
+	if (ret)
+		return ret;
 
-	n = o.queues;
-	vfds = calloc(n, sizeof(int));
-	tfds = calloc(n, sizeof(int));
-	if (!vfds || !tfds) {
+	/* the device first: "module not loaded" is the first thing to know */
+	vfds = calloc(o.ntaps, sizeof(*vfds));
+	if (!vfds) {
 		pr_err("out of memory");
 		return EXIT_FAIL;
 	}
-	/* the device first: "module not loaded" is the first thing to know */
-	for (i = 0; i < n; i++) {
-		vfds[i] = open_vhost(o.device);
-		if (vfds[i] < 0)
-			return EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++) {
-		tfds[i] = link_is_tap(&li) ? open_tap(&li) : open_macvtap(&li);
-		if (tfds[i] < 0)
-			return EXIT_FAIL;
-	}
-	/* opened without O_CLOEXEC; make sure nothing set it */
-	for (i = 0; i < n; i++) {
-		fcntl(vfds[i], F_SETFD, 0);
-		fcntl(tfds[i], F_SETFD, 0);
-	}
-
-	vals[0] = join_fds(vfds, n);
-	vals[2] = join_fds(tfds, n);
-	vals[1] = join_fds(vfds, 1);
-	vals[3] = join_fds(tfds, 1);
-	if (asprintf(&vals[4], "%u", n) < 0)
-		vals[4] = NULL;
-	for (i = 0; i < 5; i++) {
-		if (!vals[i]) {
+	for (k = 0; k < o.ntaps; k++) {
+		vfds[k] = calloc(o.taps[k].queues, sizeof(int));
+		if (!vfds[k]) {
 			pr_err("out of memory");
 			return EXIT_FAIL;
 		}
+		for (i = 0; i < o.taps[k].queues; i++) {
+			vfds[k][i] = open_vhost(o.device);
+			if (vfds[k][i] < 0)
+				return EXIT_FAIL;
+		}
 	}
-	setenv("VHOSTCTL_VHOSTFDS", vals[0], 1);
-	setenv("VHOSTCTL_TAPFDS", vals[2], 1);
-	setenv("VHOSTCTL_QUEUES", vals[4], 1);
+	for (k = 0; k < o.ntaps; k++) {
+		ret = open_tap_fds(&o.taps[k], vfds[k]);
+		if (ret)
+			return ret;
+	}
+
+	for (k = 0; k <= o.ntaps; k++) {
+		/* k == o.ntaps: the first tap again, without an index */
+		struct attach_tap *t = &o.taps[k < o.ntaps ? k : 0];
+
+		for (i = 0; i < PH_MAX; i++) {
+			if (k < o.ntaps)
+				ret = asprintf(&keys[nkeys], "{%s%u}", ph_names[i], k);
+			else
+				ret = asprintf(&keys[nkeys], "{%s}", ph_names[i]);
+			if (ret < 0) {
+				pr_err("out of memory");
+				return EXIT_FAIL;
+			}
+			vals[nkeys++] = t->vals[i];
+		}
+		snprintf(num, sizeof(num), "_%u", k);
+		export_tap(t, k < o.ntaps ? num : "");
+	}
+	snprintf(num, sizeof(num), "%u", o.ntaps);
+	setenv("VHOSTCTL_TAPS", num, 1);
 
 	for (n = 0; o.cmd[n]; n++)
 		;
@@ -364,7 +514,7 @@ int cmd_attach(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
-		args[i] = substitute(o.cmd[i], keys, vals, 5);
+		args[i] = substitute(o.cmd[i], keys, vals, nkeys);
 		if (!args[i]) {
 			pr_err("out of memory");
 			return EXIT_FAIL;
