@@ -525,6 +525,20 @@ static long va_vq_set_ctx(struct eventfd_ctx **slot, int fd)
 	return 0;
 }
 
+/*
+ * The argument of an ioctl that changes what a running ring depends on
+ * (its size, its base): -EBUSY while a backend runs it, as vhost-net.
+ */
+static long va_vq_get_stopped_state(const struct va_vq *vq, void __user *argp,
+				    struct vhost_vring_state *s)
+{
+	if (vq->backend)
+		return -EBUSY;
+	if (copy_from_user(s, argp, sizeof(*s)))
+		return -EFAULT;
+	return 0;
+}
+
 /* The queue ioctls; caller holds d->mutex and is the owner. */
 static long va_vq_ioctl(struct va_dev *d, unsigned int cmd, void __user *argp)
 {
@@ -544,14 +558,9 @@ static long va_vq_ioctl(struct va_dev *d, unsigned int cmd, void __user *argp)
 	mutex_lock(&vq->mutex);
 	switch (cmd) {
 	case VHOST_SET_VRING_NUM:
-		if (vq->backend) {
-			ret = -EBUSY;
+		ret = va_vq_get_stopped_state(vq, argp, &s);
+		if (ret)
 			break;
-		}
-		if (copy_from_user(&s, argp, sizeof(s))) {
-			ret = -EFAULT;
-			break;
-		}
 		if (!s.num || s.num > VA_RING_MAX_NUM || (s.num & (s.num - 1))) {
 			ret = -EINVAL;
 			break;
@@ -559,14 +568,9 @@ static long va_vq_ioctl(struct va_dev *d, unsigned int cmd, void __user *argp)
 		vq->ring.num = s.num;
 		break;
 	case VHOST_SET_VRING_BASE:
-		if (vq->backend) {
-			ret = -EBUSY;
+		ret = va_vq_get_stopped_state(vq, argp, &s);
+		if (ret)
 			break;
-		}
-		if (copy_from_user(&s, argp, sizeof(s))) {
-			ret = -EFAULT;
-			break;
-		}
 		if (s.num > U16_MAX) {
 			ret = -EINVAL;
 			break;
