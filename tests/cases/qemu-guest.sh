@@ -7,10 +7,15 @@
 # emulation) proves each configuration:
 #
 #   NIC   tap (test VM side)           QEMU                               guest
-#   mrg-on  vatap0 10.0.2.1/24  vhostfd=7 (an open $VA_DEV)            eth0 10.0.2.15
-#   mrg-off vatap1 10.0.3.1/24  vhostfd=8, mrg_rxbuf=off               eth1 10.0.3.15
-#   mq      vatap2 10.0.4.1/24  vhostfds=a:b fds=c:d mq=on             eth2 10.0.4.15
-#           (multi_queue)       from "vhostctl attach --tap vatap2 --queues 2"
+#   mrg-on  vatap0 10.0.2.1/24  ifname=vatap0, vhostfd=7 (an open $VA_DEV) eth0 10.0.2.15
+#   mrg-off vatap1 10.0.3.1/24  fd=a vhostfd=b, mrg_rxbuf=off            eth1 10.0.3.15
+#   mq      vatap2 10.0.4.1/24  fds=c:d vhostfds=e:f mq=on               eth2 10.0.4.15
+#           (multi_queue)
+#
+# The mrg-on NIC is the classic command line (QEMU opens the tap, the shell
+# the device); the other two come from one "vhostctl attach --tap vatap1
+# --tap vatap2 --queues 2", which opens their taps and devices and puts the
+# fds into QEMU's arguments ({tapfd0} {vhostfd0} {tapfds1} {vhostfds1}).
 #
 # The test VM serves VA_NESTED_BYTES (8 MiB) to eth0 and to eth1 (xfer.py on
 # port 5001 of each tap's address, fetched by the guest's wget), then fetches
@@ -73,7 +78,7 @@ for ((i = 0; i < n; i++)); do
 	*) die "VA_NESTED_NICS: unknown NIC '${cfg[i]}'" ;;
 	esac
 done
-[ -z "$mq" ] || [ -x "$VHOSTCTL" ] || die "$VHOSTCTL not built (make tools): the mq NIC is attached with it"
+[ "${cfg[*]}" = mrg-on ] || [ -x "$VHOSTCTL" ] || die "$VHOSTCTL not built (make tools): the mrg-off and mq NICs are attached with it"
 
 host_ip() { echo "10.0.$((2 + $1)).1"; }
 guest_ip() { echo "10.0.$((2 + $1)).15"; }
@@ -153,25 +158,39 @@ mq_sha=$(sha256sum "$VA_TMP/mq.bin" | cut -d' ' -f1)
 # the taps, the servers and QEMU's arguments, NIC by NIC
 qargs=()
 fds=()
-attach=()
+taps=()	# vhostctl attach's arguments: the k-th --tap's fds are {tapfd<k>}...
+k=0
+ndev=0
 for ((i = 0; i < n; i++)); do
 	tap=vatap$i
 	mac=52:54:00:12:34:$((56 + i))
 	pci="addr=$((3 + i)),romfile="
-	if [ "${cfg[i]}" = mq ]; then
+	case "${cfg[i]}" in
+	mq)
 		ip tuntap add dev "$tap" mode tap multi_queue vnet_hdr
-		attach=("$VHOSTCTL" attach --device "$VA_DEV" --tap "$tap" --queues 2 --)
-		qargs+=(-netdev "tap,id=n$i,fds={tapfds},vhost=on,vhostfds={vhostfds}"
+		taps+=(--tap "$tap" --queues 2)
+		ndev=$((ndev + 2))
+		qargs+=(-netdev "tap,id=n$i,fds={tapfds$k},vhost=on,vhostfds={vhostfds$k}"
 			-device "virtio-net-pci,netdev=n$i,mac=$mac,mq=on,vectors=6,$pci")
-	else
+		k=$((k + 1))
+		;;
+	mrg-off)
+		ip tuntap add dev "$tap" mode tap vnet_hdr
+		taps+=(--tap "$tap")
+		ndev=$((ndev + 1))
+		qargs+=(-netdev "tap,id=n$i,fd={tapfd$k},vhost=on,vhostfd={vhostfd$k}"
+			-device "virtio-net-pci,netdev=n$i,mac=$mac,$pci,mrg_rxbuf=off")
+		k=$((k + 1))
+		;;
+	mrg-on)
 		ip tuntap add dev "$tap" mode tap vnet_hdr
 		fd=$((7 + ${#fds[@]}))
 		fds+=("$fd")
-		opt=
-		[ "${cfg[i]}" = mrg-off ] && opt=,mrg_rxbuf=off
+		ndev=$((ndev + 1))
 		qargs+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no,vhost=on,vhostfd=$fd"
-			-device "virtio-net-pci,netdev=n$i,mac=$mac,$pci$opt")
-	fi
+			-device "virtio-net-pci,netdev=n$i,mac=$mac,$pci")
+		;;
+	esac
 	ip addr add "$(host_ip "$i")/24" dev "$tap"
 	ip link set "$tap" up
 	if [ "${cfg[i]}" = mq ]; then
@@ -181,8 +200,8 @@ for ((i = 0; i < n; i++)); do
 		serve "$(host_ip "$i")" "$GET_PORT" "$VA_TMP/get.bin"
 	fi
 done
-ndev=${#fds[@]}
-[ -z "$mq" ] || ndev=$((ndev + 2))
+attach=()
+[ ${#taps[@]} -eq 0 ] || attach=("$VHOSTCTL" attach --device "$VA_DEV" "${taps[@]}" --)
 append="$NG_APPEND va.ip=$(guest_ip 0)/24 va.peer=$(host_ip 0) va.nics=$n"
 append+=" va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$SIZE va.putsrc=get"
 [ -z "$mq" ] || append+=" va.mq=$mq:$MQ_SIZE"
