@@ -70,13 +70,16 @@ struct va_net_rxq {
 /*
  * Frames copied out of the guest, waiting to be handed to the backend in
  * one sendmsg (tun's and tap's TUN_MSG_PTR batch), and the pages they are
- * copied into.
+ * copied into. A page_frag_cache, because it takes a page again once every
+ * frame on it is freed: the backend's skbs are usually gone by the time
+ * the page is full, so a flood of frames reuses a few pages instead of
+ * allocating (and, with init_on_alloc, zeroing) a new one every few dozen
+ * frames.
  */
 struct va_net_txq {
 	struct xdp_buff xdp[VA_NET_TX_BATCH];
 	unsigned int n;
-	struct page_frag frag;
-	unsigned int frag_bias;	/* references on frag.page not handed out */
+	struct page_frag_cache frag;
 };
 
 struct va_net_vq {
@@ -124,46 +127,9 @@ static bool va_net_tx_ready(struct va_vq *vq)
 	return !va_ring_avail_empty(&vq->ring);
 }
 
-/*
- * Make room for @size bytes in the TX page fragment. The page's references
- * are taken in advance, one per frame it will carry: the backend's skb
- * drops one when it is freed.
- */
-static bool va_net_txq_refill(struct va_net_txq *q, unsigned int size)
-{
-	struct page_frag *f = &q->frag;
-	gfp_t gfp = GFP_KERNEL;
-
-	f->offset = ALIGN(f->offset, SMP_CACHE_BYTES);
-	if (f->page) {
-		if (f->offset + size <= f->size)
-			return true;
-		__page_frag_cache_drain(f->page, q->frag_bias);
-		f->page = NULL;
-	}
-	f->offset = 0;
-	/* A large page if one is to be had without direct reclaim. */
-	f->page = alloc_pages((gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_COMP |
-			      __GFP_NOWARN | __GFP_NORETRY,
-			      SKB_FRAG_PAGE_ORDER);
-	if (f->page) {
-		f->size = PAGE_SIZE << SKB_FRAG_PAGE_ORDER;
-	} else {
-		f->page = alloc_page(gfp);
-		if (!f->page)
-			return false;
-		f->size = PAGE_SIZE;
-	}
-	page_ref_add(f->page, USHRT_MAX - 1);
-	q->frag_bias = USHRT_MAX;
-	return true;
-}
-
 static void va_net_txq_release(struct va_net_txq *q)
 {
-	if (q->frag.page)
-		__page_frag_cache_drain(q->frag.page, q->frag_bias);
-	q->frag.page = NULL;
+	va_page_frag_cache_drain(&q->frag);
 }
 
 /*
@@ -195,10 +161,11 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 		 SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 	if (buflen > PAGE_SIZE)
 		return -ENOSPC;
-	if (!va_net_txq_refill(q, buflen))
+	/* Cache-line multiples: every buffer starts on a cache line. */
+	buf = page_frag_alloc(&q->frag, buflen, GFP_KERNEL);
+	if (!buf)
 		return -ENOMEM;
 
-	buf = page_address(q->frag.page) + q->frag.offset;
 	hdr = buf;
 	memset(&hdr->gso, 0, sizeof(hdr->gso));
 	if (sock_hlen) {
@@ -207,28 +174,32 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 		u16 csum_end;
 
 		if (copy_from_iter(gso, sizeof(*gso), from) != sizeof(*gso))
-			return -EFAULT;
+			goto err_fault;
 		iov_iter_advance(from, sock_hlen - sizeof(*gso));
 		/* As tun_get_user(): the header covers the checksum field. */
 		csum_end = __virtio16_to_cpu(le, gso->csum_start) +
 			   __virtio16_to_cpu(le, gso->csum_offset) + 2;
 		if ((gso->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 		    csum_end > __virtio16_to_cpu(le, gso->hdr_len)) {
-			if (csum_end > len)
+			if (csum_end > len) {
+				page_frag_free(buf);
 				return -EINVAL;
+			}
 			gso->hdr_len = __cpu_to_virtio16(le, csum_end);
 		}
 	}
 	if (copy_from_iter(buf + pad, len, from) != len)
-		return -EFAULT;
+		goto err_fault;
 
 	xdp_init_buff(xdp, buflen, NULL);
 	xdp_prepare_buff(xdp, buf, pad, len, true);
 	hdr->buflen = buflen;
-	q->frag_bias--;
-	q->frag.offset += buflen;
 	q->n++;
 	return 0;
+
+err_fault:
+	page_frag_free(buf);
+	return -EFAULT;
 }
 
 /* Hand the queued frames to the backend; it owns them from here. */
@@ -255,7 +226,7 @@ static void va_net_txq_flush(struct va_net_txq *q, struct socket *sock)
 	 */
 	if (sock->ops->sendmsg(sock, &msg, 0) < 0)
 		for (i = 0; i < q->n; i++)
-			put_page(virt_to_head_page(q->xdp[i].data));
+			page_frag_free(q->xdp[i].data_hard_start);
 	q->n = 0;
 }
 
