@@ -25,13 +25,13 @@
 #   lat      busybox ping -i 0.01 of BENCH_PINGS requests from the test VM:
 #            min, median and p99 of the round-trip times, microseconds
 #
-# and over each interval the CPU time (utime+stime in /proc/TID/stat, clock
+# and over each interval the CPU time (utime+stime in /proc/TID/task/TID/stat, clock
 # ticks) of the engine's thread: the device's worker (vhost-PID for
 # vhost-net, vaccel-PID for vhost-accel, PID = QEMU's), or for the userspace
 # engine, which has none, QEMU's main-loop thread (it reads and writes the
 # tap; the vCPU thread does the rest of that engine's work, so it is only
 # part of the cost). Also QEMU's own CPU time, all its threads but the
-# workers, for every engine: for userspace that is the engine's whole cost,
+# workers, for every engine (and its vCPU thread's share of a CPU alone): for userspace that is the engine's whole cost,
 # for the others their cost is worker + QEMU. Each divided by the packets of
 # the interval: the data direction's tap packets for TCP (GSO frames count
 # once: with offloads, one packet can carry up to 64 KiB), both directions
@@ -228,8 +228,9 @@ ticks() {
 	done
 }
 # snap ENGINE: the tap's counters (S_TXP S_RXP packets, S_TXB S_RXB bytes),
-# the engine thread's ticks (S_WK), QEMU's ticks without the workers (S_QEMU)
-# and the wall clock (S_US, microseconds)
+# the engine thread's ticks (S_WK), QEMU's ticks without the workers (S_QEMU),
+# its vCPU thread's (S_VCPU) and main thread's (S_MAIN), and the wall clock
+# (S_US, microseconds)
 snap() {
 	local tap=vbtap${NIC[$1]} f t
 	local -a tids=()
@@ -247,8 +248,20 @@ snap() {
 	done
 	ticks "${tids[@]}"
 	S_QEMU=$TICKS
+	S_VCPU=0
+	if [ -n "$vcpu" ]; then
+		ticks "$vcpu"
+		S_VCPU=$TICKS
+	fi
+	ticks "$qpid"
+	S_MAIN=$TICKS
 }
-save() { P_US=$S_US P_TXP=$S_TXP P_RXP=$S_RXP P_TXB=$S_TXB P_RXB=$S_RXB P_WK=$S_WK P_QEMU=$S_QEMU; }
+save() { P_US=$S_US P_TXP=$S_TXP P_RXP=$S_RXP P_TXB=$S_TXB P_RXB=$S_RXB P_WK=$S_WK P_QEMU=$S_QEMU P_VCPU=$S_VCPU P_MAIN=$S_MAIN; }
+# the shares of a CPU of QEMU's vCPU thread and main thread over the interval of US
+thread_pcts() {
+	echo "vcpu_cpu_pct=$(((S_VCPU - P_VCPU) * 100000000 / HZ / $1))" \
+		"main_cpu_pct=$(((S_MAIN - P_MAIN) * 100000000 / HZ / $1))"
+}
 
 # cpu NAME TICKS PACKETS US: "NAME_ns_pkt=N NAME_cpu_pct=N"
 cpu() {
@@ -316,7 +329,7 @@ EOF
 ) || die "$e $dir: cannot read iperf3's JSON ($json)"
 	out "VA-BENCH round=$r engine=$e fig=tcp_$dir mbit_s=$mbps pkts=$pkts acks=$acks bytes=$bytes" \
 		"$(cpu worker $((S_WK - P_WK)) "$pkts" "$us") $(cpu qemu $((S_QEMU - P_QEMU)) "$pkts" "$us")" \
-		"ms=$((us / 1000)) iperf_mbit_s=$ipf retrans=$retr worker=$(wname "$e") $rest"
+		"$(thread_pcts "$us") ms=$((us / 1000)) iperf_mbit_s=$ipf retrans=$retr worker=$(wname "$e") $rest"
 	[ "$pkts" -gt 0 ] || die "$e $dir: no packets in the interval"
 }
 
@@ -341,7 +354,7 @@ bench_lat() {
 		}')
 	out "VA-BENCH round=$r engine=$e fig=lat $stats pkts=$pkts" \
 		"$(cpu worker $((S_WK - P_WK)) "$pkts" "$us") $(cpu qemu $((S_QEMU - P_QEMU)) "$pkts" "$us")" \
-		"ms=$((us / 1000)) worker=$(wname "$e")"
+		"$(thread_pcts "$us") ms=$((us / 1000)) worker=$(wname "$e")"
 	[[ $stats != replies=0 ]] || { cat "$o"; die "$e: no ping replies"; }
 }
 
@@ -361,6 +374,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	done
 done
 ng_console_ok "$console"
+# what the nested kernel said (its clocksource, for one: a TSC found unstable
+# makes every clock read an emulated HPET access)
+log "nested guest's kernel lines (last 30):"
+tr -d '\r' <"$console" | grep -a '^\[' | tail -n 30 | ng_quote
 ng_stop "$qpid"
 qpid=
 [ -s "$VA_TMP/console.err" ] && sed 's/^/qemu: /' "$VA_TMP/console.err"
