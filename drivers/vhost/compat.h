@@ -16,23 +16,4 @@
 #define va_eventfd_signal(ctx) eventfd_signal(ctx, 1)
 #endif
 
-/*
- * 6.12 has page_frag_cache_drain(); 6.1 only the page-level helper, and a
- * struct page_frag_cache with the fields it needs.
- */
-#ifdef VA_HAVE_PAGE_FRAG_CACHE_DRAIN
-#define va_page_frag_cache_drain(nc) page_frag_cache_drain(nc)
-#else
-#include <linux/gfp.h>
-#include <linux/mm.h>
-
-static inline void va_page_frag_cache_drain(struct page_frag_cache *nc)
-{
-	if (!nc->va)
-		return;
-	__page_frag_cache_drain(virt_to_head_page(nc->va), nc->pagecnt_bias);
-	nc->va = NULL;
-}
-#endif
-
 #endif /* _VHOST_ACCEL_COMPAT_H */

@@ -31,6 +31,7 @@
 #include <net/xdp.h>
 
 #include "dev.h"
+#include "frag.h"
 #include "net.h"
 
 #define VA_NET_FEATURES	(VA_DEV_FEATURES |				\
@@ -70,16 +71,12 @@ struct va_net_rxq {
 /*
  * Frames copied out of the guest, waiting to be handed to the backend in
  * one sendmsg (tun's and tap's TUN_MSG_PTR batch), and the pages they are
- * copied into. A page_frag_cache, because it takes a page again once every
- * frame on it is freed: the backend's skbs are usually gone by the time
- * the page is full, so a flood of frames reuses a few pages instead of
- * allocating (and, with init_on_alloc, zeroing) a new one every few dozen
- * frames.
+ * copied into.
  */
 struct va_net_txq {
 	struct xdp_buff xdp[VA_NET_TX_BATCH];
 	unsigned int n;
-	struct page_frag_cache frag;
+	struct va_frag_pool frags;
 };
 
 struct va_net_vq {
@@ -129,7 +126,7 @@ static bool va_net_tx_ready(struct va_vq *vq)
 
 static void va_net_txq_release(struct va_net_txq *q)
 {
-	va_page_frag_cache_drain(&q->frag);
+	va_frag_pool_release(&q->frags);
 }
 
 /*
@@ -161,8 +158,7 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 		 SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 	if (buflen > PAGE_SIZE)
 		return -ENOSPC;
-	/* Cache-line multiples: every buffer starts on a cache line. */
-	buf = page_frag_alloc(&q->frag, buflen, GFP_KERNEL);
+	buf = va_frag_alloc(&q->frags, buflen, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 
@@ -182,7 +178,7 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 		if ((gso->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 		    csum_end > __virtio16_to_cpu(le, gso->hdr_len)) {
 			if (csum_end > len) {
-				page_frag_free(buf);
+				va_frag_free(buf);
 				return -EINVAL;
 			}
 			gso->hdr_len = __cpu_to_virtio16(le, csum_end);
@@ -198,7 +194,7 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 	return 0;
 
 err_fault:
-	page_frag_free(buf);
+	va_frag_free(buf);
 	return -EFAULT;
 }
 
@@ -226,7 +222,7 @@ static void va_net_txq_flush(struct va_net_txq *q, struct socket *sock)
 	 */
 	if (sock->ops->sendmsg(sock, &msg, 0) < 0)
 		for (i = 0; i < q->n; i++)
-			page_frag_free(q->xdp[i].data_hard_start);
+			va_frag_free(q->xdp[i].data_hard_start);
 	q->n = 0;
 }
 
