@@ -28,7 +28,10 @@
 # Every figure is printed as one "VA-BENCH key=value ..." line; the host
 # (scripts/bench) collects them from the console. Settings come from
 # $VA_BUILD/bench/bench.conf (written by scripts/bench): BENCH_ROUNDS (3),
-# BENCH_SECS (5), BENCH_SIZES ("64 1518"), BENCH_QSIZE (256).
+# BENCH_SECS (5), BENCH_SIZES ("64 1518"), BENCH_QSIZE (256), BENCH_PROFILE
+# (empty; 1: perf samples the worker's CPU during each figure and the
+# hottest symbols are printed as "VA-PROFILE" lines, at some cost to the
+# figures themselves).
 set -euo pipefail
 
 conf=$VA_BUILD/bench/bench.conf
@@ -38,6 +41,8 @@ ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-5}
 SIZES=${BENCH_SIZES:-64 1518}
 QSIZE=${BENCH_QSIZE:-256}
+PROFILE=${BENCH_PROFILE:-}
+PROFILE_TOP=25
 ENGINES=(vhost-net vhost-accel)
 CMD_TIMEOUT=90
 HZ=$(getconf CLK_TCK)
@@ -59,6 +64,9 @@ WORKER_CPU=0
 GEN_CPU=$((ncpu >= 3 ? 1 : 0))
 FWD_CPU=$((ncpu - 1))
 MAIN_CPU=$((FWD_CPU >= 1 ? FWD_CPU - 1 : 0))
+if [ -n "$PROFILE" ] && ! perf --version >/dev/null 2>&1; then
+	die "BENCH_PROFILE needs perf (package linux-perf)"
+fi
 modprobe pktgen || skip "cannot load pktgen"
 # this script's own work (counters, commands) shares the generator's CPU
 taskset -pc "$GEN_CPU" $$ >/dev/null
@@ -182,6 +190,29 @@ fwd_stop() {
 	expect "Done." "$nstop"
 }
 
+# The measuring interval: $SECS seconds, sampled by perf with BENCH_PROFILE.
+# perf watches the worker's CPU only (kernel and user), cpu-clock: under
+# TCG there are no hardware counters.
+measure() { # ENGINE FIG
+	local data
+	if [ -z "$PROFILE" ]; then
+		sleep "$SECS"
+		return
+	fi
+	data=$VA_TMP/perf-$1-$2-$round.data
+	perf record -q -e cpu-clock -F 997 -C "$WORKER_CPU" -o "$data" -- sleep "$SECS" >/dev/null 2>&1 ||
+		log "NOTE: perf record failed for $1 $2"
+}
+# The hottest symbols of the last interval, after its figures are out.
+profile_report() { # ENGINE FIG
+	local data=$VA_TMP/perf-$1-$2-$round.data
+	[ -n "$PROFILE" ] && [ -s "$data" ] || return 0
+	perf report -i "$data" --stdio --no-children --sort sym -q 2>/dev/null |
+		grep -v '^$' | head -n "$PROFILE_TOP" |
+		sed "s/^/VA-PROFILE round=$round engine=$1 fig=$2 /"
+	rm -f "$data"
+}
+
 # guest TX: testpmd txonly -> device -> tap rx counters
 bench_tx() { # ENGINE ROUND SIZE
 	local p0 d0 w0 t0
@@ -191,11 +222,12 @@ bench_tx() { # ENGINE ROUND SIZE
 	sleep 1
 	snap rx
 	p0=$S_PKT d0=$S_DROP w0=$S_TICKS t0=$S_US
-	sleep "$SECS"
+	measure "$1" "tx$3"
 	snap rx
 	fwd_stop
 	report "$1" "$2" "tx$3" "$3" $((S_PKT - p0)) $((S_TICKS - w0)) $((S_US - t0)) \
 		"drops=$((S_DROP - d0))"
+	profile_report "$1" "tx$3"
 	sleep 1
 }
 
@@ -216,7 +248,7 @@ bench_rx() { # ENGINE ROUND SIZE
 	sleep 1
 	snap tx
 	p0=$S_PKT d0=$S_DROP g0=$S_GEN w0=$S_TICKS t0=$S_US
-	sleep "$SECS"
+	measure "$1" "rx$3"
 	snap tx
 	echo stop >"$pgdir/pgctrl"
 	wait "$pg_pid" || true
@@ -226,6 +258,7 @@ bench_rx() { # ENGINE ROUND SIZE
 	fwd_stop
 	report "$1" "$2" "rx$3" "$3" $((S_PKT - p0)) $((S_TICKS - w0)) $((S_US - t0)) \
 		"drops=$((S_DROP - d0)) gen_pps=$(((S_GEN - g0) * 1000000 / (S_US - t0)))"
+	profile_report "$1" "rx$3"
 	sleep 1
 }
 
