@@ -27,10 +27,12 @@ if [[ ! -x $bin || -n $(find "$src" -maxdepth 1 -name '*.[ch]' -newer "$bin" 2>/
 	bin=$VA_TMP/vadriver
 fi
 
-per_test=${VA_VADRIVER_TEST_TIMEOUT:-120}
+# A slow (debug) kernel gets proportionally longer waits: VA_TIME_SCALE.
+scale=${VA_TIME_SCALE:-1}
+per_test=$((${VA_VADRIVER_TEST_TIMEOUT:-120} * scale))
 failed=()
 for t in $("$bin" --list); do
-	timeout -k 5 "$per_test" "$bin" --dev "$VA_DEV" --only "$t"
+	timeout -k 5 "$per_test" "$bin" --dev "$VA_DEV" --time-scale "$scale" --only "$t"
 	rc=$?
 	case $rc in
 	0)	;;

@@ -279,7 +279,7 @@ static void fi_traffic(int refs0)
 		goto stop;
 	tx0 = pu.tx_used;
 	rx0 = pu.rx_used;
-	pump_for(&pu, FI_TRAFFIC_MS);
+	pump_for(&pu, FI_TRAFFIC_MS * va_time_scale);
 	diag("while the worker's allocations failed: %u frames out, %u in",
 	     pu.tx_used - tx0, pu.rx_used - rx0);
 stop:

@@ -175,7 +175,7 @@ static void live_memtable(struct va_dev *d)
 		old = tx->avail_idx;
 		tx_post(d, frame, 1514, L_HIGH, NULL);
 		vq_kick(tx, old);
-		check(poll(&p, 1, 2000) == 1 && vq_drain_err(tx),
+		check(poll(&p, 1, 2000 * va_time_scale) == 1 && vq_drain_err(tx),
 		      "tx from a region no longer in the table: error eventfd signalled");
 		check(tap_capture(&d->tap, NULL, frame, sizeof(frame), 200) ==
 		      -ETIMEDOUT, "tx from a region no longer in the table: nothing sent");

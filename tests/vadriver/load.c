@@ -131,7 +131,7 @@ static void load_run(struct load_dev *devs, unsigned int n, int ms)
 		 * The workers run on their own for a while; the windows are
 		 * deep enough that none runs dry before the next round.
 		 */
-		usleep(LOAD_ROUND_US);
+		usleep(LOAD_ROUND_US * va_time_scale);
 		for (i = 0; i < n; i++)
 			pump_turn(&devs[i].p);
 	}
@@ -244,11 +244,11 @@ void t_load(void)
 	}
 	diag("%u devices and taps set up in %lld ms", opened, now_ms() - t0);
 
-	load_run(devs, LOAD_DEVS, LOAD_MS);
+	load_run(devs, LOAD_DEVS, LOAD_MS * va_time_scale);
 	load_check_fair(devs, LOAD_DEVS, "64 devices", &tx1, &rx1);
 
 	/* The flooder joins: all LOAD_DEVS + 1 are turned each round. */
-	load_run(devs, LOAD_DEVS + 1, LOAD_MS);
+	load_run(devs, LOAD_DEVS + 1, LOAD_MS * va_time_scale);
 	load_check_fair(devs, LOAD_DEVS, "64 devices beside a flood", &tx2,
 			&rx2);
 	check(flood->dry * 10 <= flood->turns,

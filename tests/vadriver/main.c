@@ -3,7 +3,7 @@
  * vadriver: options, the list of tests, TAP-style reporting.
  *
  *   vadriver --dev /dev/vhost-net [--only PATTERN]... [--list]
- *            [--timeout MS] [--seed N] [--verbose]
+ *            [--timeout MS] [--time-scale N] [--seed N] [--verbose]
  *
  * One line per check: "ok - NAME" or "not ok - NAME (details)". Exit 0 if
  * every check passed, 1 otherwise, 2 on a usage or setup error.
@@ -22,6 +22,7 @@
 #include "vadriver.h"
 
 int va_timeout_ms = 10000;
+unsigned int va_time_scale = 1;
 unsigned int va_seed = 20261125;
 int va_verbose;
 const char *va_dev_path;
@@ -221,7 +222,9 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"usage: vadriver --dev PATH [--only PATTERN]... [--timeout MS]\n"
-		"                [--seed N] [--verbose] [--list]\n"
+		"                [--time-scale N] [--seed N] [--verbose] [--list]\n"
+		"--time-scale N multiplies every wait and every timed phase, for a\n"
+		"kernel N times slower than usual (a debug kernel).\n"
 		"Plays a virtio-net guest against a vhost-net compatible device.\n"
 		"PATTERN is a test name or shell pattern; tests (* only when\n"
 		"named with --only, and not in --list):\n");
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "time-scale", required_argument, NULL, 'S' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
@@ -246,7 +250,7 @@ int main(int argc, char **argv)
 	unsigned int nonly = 0, i, j, ran = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:o:t:s:vlh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:o:t:S:s:vlh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			va_dev_path = optarg;
@@ -260,6 +264,13 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			va_timeout_ms = atoi(optarg);
+			break;
+		case 'S':
+			va_time_scale = strtoul(optarg, NULL, 10);
+			if (!va_time_scale || va_time_scale > 100) {
+				fprintf(stderr, "vadriver: --time-scale 1 to 100\n");
+				return 2;
+			}
 			break;
 		case 's':
 			va_seed = strtoul(optarg, NULL, 0);
@@ -297,6 +308,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	va_timeout_ms *= va_time_scale;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (mem_init(&va_mem)) {
@@ -304,8 +316,8 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 2;
 	}
-	diag("vadriver on %s, seed %u, timeout %d ms", va_dev_path, va_seed,
-	     va_timeout_ms);
+	diag("vadriver on %s, seed %u, timeout %d ms, time scale %u", va_dev_path,
+	     va_seed, va_timeout_ms, va_time_scale);
 
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		bool want = !nonly && !tests[i].explicit;

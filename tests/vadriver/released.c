@@ -104,7 +104,7 @@ pid_t worker_tid(pid_t pid)
 /* After the device is closed: no worker, no module reference, no tap */
 void check_released(pid_t owner, int refs0, const char *tap)
 {
-	long long end = now_ms() + 5000;
+	long long end = now_ms() + 5000 * va_time_scale;
 	int w, refs;
 
 	while ((w = workers_of(owner)) > 0 && now_ms() < end)

@@ -43,10 +43,10 @@ static void tx_silent(struct va_dev *d, size_t len, unsigned int seq,
 	res_report(&r, "%s", what);
 }
 
-/* Wait (1 s at most) until the device asks to be kicked for vq */
+/* Wait (1 s at most, scaled) until the device asks to be kicked for vq */
 static bool wants_kick(struct va_dev *d, struct va_vq *vq)
 {
-	long long end = now_ms() + 1000;
+	long long end = now_ms() + 1000 * va_time_scale;
 
 	do {
 		__sync_synchronize();

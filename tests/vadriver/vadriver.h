@@ -156,6 +156,8 @@ struct va_dev {
 
 /* main.c: reporting and options */
 extern int va_timeout_ms;
+/* --time-scale: waits and timed phases are this many times longer */
+extern unsigned int va_time_scale;
 extern unsigned int va_seed;
 extern int va_verbose;
 extern const char *va_dev_path;

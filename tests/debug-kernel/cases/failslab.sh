@@ -1,6 +1,6 @@
 #!/bin/bash
 # va-devices: both
-# va-timeout: 900
+# va-timeout: 180
 #
 # Allocation failures injected into the device (vadriver's failslab test):
 # during setup the n-th allocation fails for n = 1, 2, ... until a setup
@@ -18,4 +18,5 @@ if [[ ! -e /sys/kernel/debug/failslab ]]; then
 	echo "FAIL: no /sys/kernel/debug/failslab: this kernel has no fault injection; run it with make check-debug"
 	exit 1
 fi
-exec timeout -k 5 800 "$bin" --dev "$VA_DEV" --only failslab
+scale=${VA_TIME_SCALE:-1}
+exec timeout -k 5 $((170 * scale)) "$bin" --dev "$VA_DEV" --time-scale "$scale" --only failslab
