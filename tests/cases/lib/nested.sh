@@ -159,6 +159,23 @@ ng_cputime() {
 	echo "$sum"
 }
 
+# ng_cpu_ns TID...: nanoseconds those tasks have run, summed: the scheduler's
+# own count (/proc/TID/schedstat), exact where the tick counts of ng_cputime
+# are samples (a worker that moves megabytes in a few milliseconds can be
+# charged no tick at all); ticks turned into nanoseconds without schedstat.
+ng_cpu_ns() {
+	local tid sum=0 ns rest hz
+	for tid in "$@"; do
+		if read -r ns rest 2>/dev/null <"/proc/$tid/schedstat"; then
+			sum=$((sum + ns))
+		else
+			hz=$(getconf CLK_TCK)
+			sum=$((sum + $(ng_cputime "$tid") * 1000000000 / hz))
+		fi
+	done
+	echo "$sum"
+}
+
 # ng_comms TID...: "tid:comm" list, for the log
 ng_comms() {
 	local tid
