@@ -123,10 +123,11 @@ cpu_each() {
 	local t
 	for t in "$@"; do printf '%s:%s ' "$t" "$(ng_cpu_ns "$t")"; done
 }
-# A worker that carried a transfer ran for milliseconds; one that was only
-# woken now and then (or not at all: QEMU fell back on its own virtio-net)
-# for a few microseconds.
-BUSY_NS=${VA_NESTED_BUSY_NS:-200000}
+# A worker that carried an 8 MiB transfer ran for 100 ms or more (measured:
+# 307 ms on vhost-accel); one that was only woken now and then for another NIC's
+# ARP or a neighbour probe, or not at all (QEMU fell back on its own
+# virtio-net), for well under a millisecond (measured: 0.4 to 0.5 ms in 26 s).
+BUSY_NS=${VA_NESTED_BUSY_NS:-5000000}
 # busy BEFORE AFTER: how many workers ran BUSY_NS or more between the two
 busy() {
 	local a b k=0
