@@ -12,8 +12,9 @@
 #   vatap0 -- $VA_DEV (fd) -- QEMU A     vatap1 -- $VA_DEV (another fd) -- QEMU B
 #             guest eth0 10.0.2.15      ==== migrate tcp:127.0.0.1:PORT ====>  -incoming
 #
-# Each QEMU is started by "vhostctl attach --tap vatapN -- qemu ... fd={tapfd},
-# vhostfd={vhostfd}", which opens the tap and $VA_DEV for it.
+# Each QEMU opens its tap by name and gets its own open $VA_DEV as vhostfd=7;
+# VA_MIGRATE_ATTACH=1 starts each with "vhostctl attach --tap vatapN -- qemu
+# ... fd={tapfd},vhostfd={vhostfd}" instead.
 #
 # The guest downloads VA_MIGRATE_BYTES (64 MiB) with wget, served at
 # VA_MIGRATE_RATE (1 MiB/s, so that the download outlasts the migration however
@@ -25,11 +26,19 @@
 # The download must still be running when the migration completes, or the case
 # fails for not testing what it should (raise VA_MIGRATE_BYTES then).
 #
-# The reference: through /dev/vhost-net the guest migrated this way crashed on
-# the destination in every run measured (issue 2; a kernel panic in interrupt
-# context, or a user process dying of corrupt memory). So on vhost-net a failure
-# after the switchover is reported with what went wrong and the case is SKIPPED
-# (exit 4), not passed; through /dev/vhost-accel it is a failure.
+# Both devices must pass; each runs in its own pair of QEMUs.
+#
+# QEMU before 9.0 loses guest stores while it migrates a TCG guest: the fast
+# path of cpu_physical_memory_sync_dirty_bitmap(), taken for a RAM block whose
+# size is a multiple of 64 pages, clears the dirty bits without resetting the
+# TCG TLB's not-dirty marks, so a store through a TLB entry made while its page
+# was dirty sets no bit again and the page is not sent again (fixed upstream by
+# "system/physmem: Fix migration dirty bitmap coherency with TCG memory
+# access", QEMU 9.0; Debian 12 has 7.2). The migrated guest then crashes on
+# corrupt page-allocator lists with any backend, QEMU's own virtio-net
+# included. With such a QEMU the guest gets 384 MiB + 8 KiB (not a multiple of
+# 64 pages): the sync then takes its per-page path, which does reset the TLB.
+# VA_MIGRATE_MEM=384 reproduces the crash.
 #
 # For diagnosis, VA_MIGRATE_BACKEND=userspace runs the same with QEMU's own
 # virtio-net (vhost=off; $VA_DEV unused), VA_MIGRATE_BANDWIDTH etc. change the
@@ -59,19 +68,28 @@ MIG_PORT=4444
 QMP=$NG_LIB/qmp.py
 VHOSTCTL=$VA_ROOT/tools/vhostctl/vhostctl
 BACKEND=${VA_MIGRATE_BACKEND:-vhost}
+# the nested QEMU (VA_MIGRATE_QEMU: another build, e.g. one unpacked from
+# bookworm-backports; VA_MIGRATE_QEMU_ARGS: its -L firmware directories) and
+# the guest's memory size (VA_MIGRATE_MEM, as for -m)
+QEMU=${VA_MIGRATE_QEMU:-qemu-system-x86_64}
+read -r -a QEMU_ARGS <<<"${VA_MIGRATE_QEMU_ARGS:-}"
+qemu_major=$("$QEMU" -version | sed -n '1s/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+[ -n "$qemu_major" ] || die "cannot tell $QEMU's version: $("$QEMU" -version 2>&1 | head -n 1)"
+if [ "$qemu_major" -lt 9 ]; then
+	MEM=${VA_MIGRATE_MEM:-393224K}
+else
+	MEM=${VA_MIGRATE_MEM:-384}
+fi
 # VA_MIGRATE_ATTACH=1: QEMUs started by "vhostctl attach" (the fds passed), else
 # QEMU opens the tap by name and gets $VA_DEV as fd 7
 ATTACH=${VA_MIGRATE_ATTACH:-0}
 [ "$BACKEND" = userspace ] || [ -x "$VHOSTCTL" ] || die "$VHOSTCTL not built (make tools)"
 
-# After the switchover, a failure through the reference device is its known
-# crash (see above): say what it was and skip.
+# After the switchover, what the migrated guest's kernel said goes with the failure
 migrated=
 die() {
-	if [ -n "$migrated" ] && [ "$VA_DEVNAME" = vhost-net ] && [ "$BACKEND" = vhost ]; then
-		log "reference /dev/vhost-net failed after the migration: $*"
+	if [ -n "$migrated" ] && [ -s "$VA_TMP/b.log" ]; then
 		grep -a -m 3 -E "$NG_TROUBLE|segfault|Segmentation" "$VA_TMP/b.log" | ng_quote || true
-		skip "the reference /dev/vhost-net failed after a throttled migration (issue 2's known crash): $*"
 	fi
 	log "FAIL: $*"
 	exit 1
@@ -104,6 +122,7 @@ trap cleanup EXIT
 
 initrd=$(ng_initramfs)
 kernel=$(ng_kernel)
+log "nested QEMU: $("$QEMU" -version | head -n 1), -m $MEM$([ "$qemu_major" -ge 9 ] || [ "$MEM" != 393224K ] || echo ' (384 MiB + 8 KiB: QEMU before 9.0 loses TCG stores under migration, see the top of this file)')"
 log "device $VA_DEV ($BACKEND), kernel $kernel, initramfs $initrd; $SIZE bytes in at $RATE B/s, migrate at $BANDWIDTH B/s after $START_AFTER"
 
 ip link add "$BR" type bridge
@@ -132,8 +151,8 @@ start_qemu() {
 		exec 7<>"$VA_DEV"
 	fi
 	: >"$VA_TMP/$name.log"
-	"${attach[@]}" qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
-		-machine pc,accel=tcg -m 384 -smp 1 \
+	"${attach[@]}" "$QEMU" "${QEMU_ARGS[@]}" -nodefaults -no-user-config -display none -no-reboot \
+		-machine pc,accel=tcg -m "$MEM" -smp 1 \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "$NG_APPEND va.ip=$GUEST_IP/24 va.peer=$HOST_IP va.get=$GET_PORT:$SIZE va.put=$PUT_PORT:$PUT_SIZE" \
 		-serial "file:$VA_TMP/$name.log" \
@@ -196,7 +215,7 @@ for ((i = 0; ; i++)); do
 	sleep 0.2
 done
 # shellcheck disable=SC2086
-cpu_a0=$(ng_cputime $workers_a)
+cpu_a0=$(ng_cpu_ns $workers_a)
 log "migrating A -> B with $(served) of $SIZE bytes sent ($(($(date +%s) - t_get))s into the download)"
 t_mig=$(date +%s)
 "$NG_PY" "$QMP" "$VA_TMP/a.qmp" \
@@ -211,13 +230,13 @@ if ! "$NG_PY" "$QMP" "$VA_TMP/a.qmp" --wait-migration "$MIGRATE_TIMEOUT" >"$VA_T
 fi
 t_mig=$(($(date +%s) - t_mig))
 # shellcheck disable=SC2086
-cpu_a1=$(ng_cputime $workers_a)
+cpu_a1=$(ng_cpu_ns $workers_a)
 at_switch=$(served)
 log "migration: $(tail -n 1 "$VA_TMP/migrate.out") after ${t_mig}s, $(grep -c '^status=active' "$VA_TMP/migrate.out") progress lines; server at $at_switch of $SIZE"
 if [ "$at_switch" = "done" ] || grep -a -q '^VA-GUEST get bytes=' "$VA_TMP/a.log"; then
 	die "the download ended before the migration completed: nothing tested; raise VA_MIGRATE_BYTES or lower VA_MIGRATE_RATE"
 fi
-log "A's worker used $((cpu_a1 - cpu_a0)) ticks during the migration"
+log "A's worker ran $(((cpu_a1 - cpu_a0) / 1000000)) ms during the migration"
 
 "$NG_PY" "$QMP" "$VA_TMP/b.qmp" '{"execute": "query-status"}' >"$VA_TMP/b-status.out" || true
 if ! grep -q '"status": "running"' "$VA_TMP/b-status.out"; then
@@ -244,15 +263,15 @@ fi
 # shellcheck disable=SC2086
 log "B: worker(s) $(ng_comms $workers_b)"
 # shellcheck disable=SC2086
-cpu_b0=$(ng_cputime $workers_b)
+cpu_b0=$(ng_cpu_ns $workers_b)
 
 ng_wait "$VA_TMP/b.log" '^VA-GUEST get bytes=' "$XFER_TIMEOUT" "$pid_b"
 t_get=$(($(date +%s) - t_get))
 log "B: guest received: $NG_LINE (download took ${t_get}s)"
 [ "${NG_LINE##*sha256=}" = "$get_sha" ] || die "data received across the migration is corrupt: sha256 ${NG_LINE##*sha256=}, sent $get_sha"
 # shellcheck disable=SC2086
-cpu_b1=$(ng_cputime $workers_b)
-[ "$cpu_b1" -gt "$cpu_b0" ] || log "note: B's worker used no CPU for the rest of the download"
+cpu_b1=$(ng_cpu_ns $workers_b)
+log "B's worker ran $(((cpu_b1 - cpu_b0) / 1000000)) ms for the rest of the download"
 
 ng_wait "$VA_TMP/b.log" '^VA-GUEST put ready' "$XFER_TIMEOUT" "$pid_b"
 t_put=$(date +%s)
@@ -260,13 +279,15 @@ t_put=$(date +%s)
 fetch_pid=$!
 ng_wait "$VA_TMP/fetch.out" '^(fetched|error|timeout)' "$XFER_TIMEOUT" "$pid_b"
 # shellcheck disable=SC2086
-cpu_b2=$(ng_cputime $workers_b)
+cpu_b2=$(ng_cpu_ns $workers_b)
 wait "$fetch_pid" || { cat "$VA_TMP/fetch.out"; die "fetching from the migrated guest failed"; }
 fetch_pid=
 log "B: guest -> test VM: $(grep '^fetched' "$VA_TMP/fetch.out") ($(($(date +%s) - t_put))s)"
 fetch_sha=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$VA_TMP/fetch.out")
 [ "$fetch_sha" = "$put_sha" ] || die "data sent by the migrated guest is corrupt: sha256 $fetch_sha, the guest made $put_sha"
-[ "$cpu_b2" -gt "$cpu_b1" ] || [ "$BACKEND" != vhost ] || die "B's worker used no CPU while the migrated guest sent $PUT_SIZE bytes"
+# as in qemu-guest.sh: a worker that carried megabytes ran for milliseconds
+[ $((cpu_b2 - cpu_b1)) -ge 5000000 ] || [ "$BACKEND" != vhost ] ||
+	die "B's worker ran $((cpu_b2 - cpu_b1)) ns, under 5 ms, while the migrated guest sent $PUT_SIZE bytes: is B's QEMU using $VA_DEV?"
 ng_ping -c 2 -W 10 "$GUEST_IP" >"$VA_TMP/ping-b.out" 2>&1 || { cat "$VA_TMP/ping-b.out"; die "ping test VM -> migrated guest failed"; }
 ng_finish "$GUEST_IP" "$((PUT_PORT + 1))" "$VA_TMP/b.log" "$pid_b"
 pid_b=
