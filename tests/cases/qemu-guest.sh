@@ -123,17 +123,12 @@ cpu_each() {
 	local t
 	for t in "$@"; do printf '%s:%s ' "$t" "$(ng_cpu_ns "$t")"; done
 }
-# A worker that carried an 8 MiB transfer ran for 100 ms or more (measured:
-# 307 ms on vhost-accel); one that was only woken now and then for another NIC's
-# ARP or a neighbour probe, or not at all (QEMU fell back on its own
-# virtio-net), for well under a millisecond (measured: 0.4 to 0.5 ms in 26 s).
-BUSY_NS=${VA_NESTED_BUSY_NS:-5000000}
-# busy BEFORE AFTER: how many workers ran BUSY_NS or more between the two
+# busy BEFORE AFTER: how many workers ran NG_BUSY_NS or more between the two
 busy() {
 	local a b k=0
 	for a in $1; do
 		for b in $2; do
-			[ "${a%%:*}" = "${b%%:*}" ] && [ $((${b#*:} - ${a#*:})) -ge "$BUSY_NS" ] && k=$((k + 1))
+			[ "${a%%:*}" = "${b%%:*}" ] && [ $((${b#*:} - ${a#*:})) -ge "$NG_BUSY_NS" ] && k=$((k + 1))
 		done
 	done
 	echo "$k"
@@ -145,7 +140,7 @@ workers_did() {
 	local c1 k
 	c1=$(cpu_each "${workers[@]}")
 	k=$(busy "$3" "$c1")
-	log "eth$1 (${cfg[$1]}) $2 in $(($(date +%s) - $4))s; $k worker(s) busy (ran ${BUSY_NS} ns or more; before/after: $3/ $c1)"
+	log "eth$1 (${cfg[$1]}) $2 in $(($(date +%s) - $4))s; $k worker(s) busy (ran ${NG_BUSY_NS} ns or more; before/after: $3/ $c1)"
 	[ "$k" -ge 1 ] || die "eth$1: no worker used CPU while the guest $2 over it"
 	[ "${cfg[$1]}" != mq ] || [ "$k" -ge 2 ] ||
 		die "eth$1: one worker did all the work of the two-queue transfers; nanoseconds run before/after: $3/ $c1"

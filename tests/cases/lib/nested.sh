@@ -176,6 +176,13 @@ ng_cpu_ns() {
 	echo "$sum"
 }
 
+# What ng_cpu_ns must grow by for a worker to count as having carried a
+# transfer: one that carried an 8 MiB transfer ran for 100 ms or more
+# (measured: 307 ms on vhost-accel); one that was only woken now and then for
+# another NIC's ARP or a neighbour probe, or not at all (QEMU fell back on its
+# own virtio-net), for well under a millisecond (measured: 0.4 to 0.5 ms in 26 s).
+NG_BUSY_NS=${VA_NESTED_BUSY_NS:-5000000}
+
 # ng_comms TID...: "tid:comm" list, for the log
 ng_comms() {
 	local tid
