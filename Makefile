@@ -11,7 +11,8 @@
 #                         uninstall-tools)
 #   make dkms-install     copy the source to /usr/src and register it with DKMS
 #   make check            install test dependencies, run every test in QEMU on
-#                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict)
+#                         Debian's 6.1 and 6.12 kernels (TESTS=, KVER= restrict;
+#                         REFERENCE=1 adds the nested guests' vhost-net halves)
 #   make demo             boot a test VM and run tests/demo.sh on its console
 #   make check-harness    self-test of tests/vm/run (3 short VM boots)
 #   make check-debug      every test on a debug kernel (KASAN, lockdep, kmemleak,
@@ -73,6 +74,8 @@ KVER_PRIMARY ?= $(shell ls -d /lib/modules/6.1.*/build/Makefile 2>/dev/null | so
 KVER_SECOND ?= $(shell ls -d /lib/modules/6.12.*/build/Makefile 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
 TESTS ?=
 TESTS_SECOND ?= build vadriver dpdk
+# 1: the "va-devices: accel" cases (nested guests) also run on vhost-net
+REFERENCE ?=
 
 MODULE := drivers/vhost/vhost_accel.ko
 
@@ -182,7 +185,7 @@ check-deps:
 
 # No $(MAKE) in this recipe: make -n would run it (and every test) anyway.
 check: check-deps
-	VA_KVER_ONLY="$(KVER_USER)" TESTS="$(TESTS)" \
+	VA_KVER_ONLY="$(KVER_USER)" TESTS="$(TESTS)" VA_REFERENCE="$(REFERENCE)" \
 	VA_KVER_PRIMARY="$(KVER_PRIMARY)" VA_KVER_SECOND="$(KVER_SECOND)" \
 	VA_TESTS_SECOND="$(TESTS_SECOND)" tests/vm/check
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# va-devices: both
+# va-devices: accel
 # va-timeout: 1800
 #
 # One nested QEMU guest (TCG, 2 CPUs) whose three virtio-net NICs all have

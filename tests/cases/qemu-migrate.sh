@@ -1,5 +1,5 @@
 #!/bin/bash
-# va-devices: both
+# va-devices: accel
 # va-timeout: 1500
 #
 # Live migration of a nested guest whose data path is $VA_DEV, in the middle of
