@@ -6,6 +6,11 @@ NG_LIB=$VA_ROOT/tests/cases/lib
 NG_PY=/usr/bin/python3
 [ -x "$NG_PY" ] || NG_PY=$(command -v python3 || echo python3)
 NG_T0=$(date +%s)
+# The nested guest's kernel release: the test VM's own, or VA_NESTED_KVER
+# (make check-debug: the debug kernel has no /boot/vmlinuz-RELEASE and the
+# VM's /lib/modules is its own, so the nested guest boots Debian's kernel,
+# whose vmlinux and initramfs tests/debug-kernel/check makes on the host).
+NG_KVER=${VA_NESTED_KVER:-$VA_KVER}
 # the nested guest's kernel arguments before the va.* ones; the crypto self-tests
 # are a tenth of its boot under emulation and test nothing of ours
 NG_APPEND="console=ttyS0 loglevel=5 panic=-1 cryptomgr.notests=1"
@@ -20,21 +25,21 @@ ng_require() {
 		command -v "$c" >/dev/null || skip "$c not installed"
 	done
 	[ -x "$NG_PY" ] || skip "python3 not found"
-	[ -r "/boot/vmlinuz-$VA_KVER" ] || skip "no /boot/vmlinuz-$VA_KVER for the nested guest"
+	[ -r "/boot/vmlinuz-$NG_KVER" ] || skip "no /boot/vmlinuz-$NG_KVER for the nested guest"
 	[ -c "$VA_DEV" ] || die "$VA_DEV is not a character device"
 	[ -d "$VA_TMP" ] || die "VA_TMP is not a directory"
 }
 
-# The initramfs the harness built (tests/.build/KVER/guest-initramfs.cpio.gz), or a
-# fresh one in $VA_TMP if it is missing or older than its sources.
+# The initramfs built on the host (tests/.build/KVER/guest-initramfs.cpio.gz), or
+# a fresh one in $VA_TMP if it is missing or older than its sources.
 ng_initramfs() {
-	local built=$VA_BUILD/$VA_KVER/guest-initramfs.cpio.gz
+	local built=$VA_BUILD/$NG_KVER/guest-initramfs.cpio.gz
 	local src=$VA_ROOT/tests/guest
 	if [ -f "$built" ] && [ ! "$src/init" -nt "$built" ] && [ ! "$src/build-initramfs" -nt "$built" ]; then
 		echo "$built"
 		return
 	fi
-	"$src/build-initramfs" "$VA_KVER" "$VA_TMP/guest-initramfs.cpio.gz" >&2 ||
+	"$src/build-initramfs" "$NG_KVER" "$VA_TMP/guest-initramfs.cpio.gz" >&2 ||
 		die "tests/guest/build-initramfs failed"
 	echo "$VA_TMP/guest-initramfs.cpio.gz"
 }
@@ -44,8 +49,8 @@ ng_initramfs() {
 # nested TCG), prebuilt in tests/.build/KVER/guest-vmlinux or extracted now;
 # the bzImage itself if that fails.
 ng_kernel() {
-	local built=$VA_BUILD/$VA_KVER/guest-vmlinux
-	local bz=/boot/vmlinuz-$VA_KVER
+	local built=$VA_BUILD/$NG_KVER/guest-vmlinux
+	local bz=/boot/vmlinuz-$NG_KVER
 	if [ -f "$built" ] && [ ! "$bz" -nt "$built" ]; then
 		echo "$built"
 	elif [ -n "${VA_NESTED_BZIMAGE:-}" ]; then
