@@ -41,9 +41,10 @@ esac
 
 refs() { awk -v m="$mod" '$1 == m { print $3; f = 1 } END { if (!f) print "absent" }' /proc/modules; }
 
+unloaded=
 cleanup() {
 	exec 7>&- 2>/dev/null
-	if [[ $(refs) == absent ]]; then
+	if [[ -n $unloaded && $(refs) == absent ]]; then
 		log "# loading $mod again"
 		load || log "# could not load $mod: the cases after this one lose it"
 		for _ in $(seq 50); do [[ -c $VA_DEV ]] && break; sleep 0.1; done
@@ -52,6 +53,11 @@ cleanup() {
 trap cleanup EXIT
 
 r=$(refs)
+if [[ $r == absent ]]; then
+	# the debug kernel of make check-debug has every =m built in
+	log "SKIP: $mod is built into this kernel ($VA_DEV exists, /proc/modules has no $mod): nothing to unload"
+	exit 4
+fi
 if [[ $r != 0 ]]; then
 	log "SKIP: $mod has ${r} users before the test, it cannot be unloaded here"
 	exit 4
@@ -76,6 +82,7 @@ r=$(refs)
 [[ $r == 0 ]] && ok "closed: $mod reference count 0" || bad "closed: $mod reference count $r, want 0"
 if out=$(rmmod "$mod" 2>&1); then
 	ok "rmmod $mod once $VA_DEV is closed"
+	unloaded=1
 	for _ in $(seq 50); do [[ -e $VA_DEV ]] || break; sleep 0.1; done
 	[[ ! -e $VA_DEV ]] && ok "$VA_DEV gone with the module" || bad "$VA_DEV still there after rmmod"
 	[[ $(refs) == absent ]] || bad "$mod still in /proc/modules after rmmod"
