@@ -162,16 +162,26 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 	if (!buf)
 		return -ENOMEM;
 
+	/*
+	 * One user copy for the header and the frame (a copy costs more than
+	 * its bytes): the header lands in the headroom just before the frame,
+	 * and moves to its place in tun_xdp_hdr from there.
+	 */
+	BUILD_BUG_ON(sizeof(struct virtio_net_hdr_mrg_rxbuf) > VA_NET_TX_PAD);
+	if (copy_from_iter(buf + pad - sock_hlen, sock_hlen + len, from) !=
+	    sock_hlen + len) {
+		va_frag_free(buf);
+		return -EFAULT;
+	}
 	hdr = buf;
-	memset(&hdr->gso, 0, sizeof(hdr->gso));
-	if (sock_hlen) {
+	if (!sock_hlen) {
+		memset(&hdr->gso, 0, sizeof(hdr->gso));
+	} else {
 		bool le = nvq->vq.ring.le;
 		struct virtio_net_hdr *gso = &hdr->gso;
 		u16 csum_end;
 
-		if (copy_from_iter(gso, sizeof(*gso), from) != sizeof(*gso))
-			goto err_fault;
-		iov_iter_advance(from, sock_hlen - sizeof(*gso));
+		memcpy(gso, buf + pad - sock_hlen, sizeof(*gso));
 		/* As tun_get_user(): the header covers the checksum field. */
 		csum_end = __virtio16_to_cpu(le, gso->csum_start) +
 			   __virtio16_to_cpu(le, gso->csum_offset) + 2;
@@ -184,18 +194,12 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 			gso->hdr_len = __cpu_to_virtio16(le, csum_end);
 		}
 	}
-	if (copy_from_iter(buf + pad, len, from) != len)
-		goto err_fault;
 
 	xdp_init_buff(xdp, buflen, NULL);
 	xdp_prepare_buff(xdp, buf, pad, len, true);
 	hdr->buflen = buflen;
 	q->n++;
 	return 0;
-
-err_fault:
-	va_frag_free(buf);
-	return -EFAULT;
 }
 
 /* Hand the queued frames to the backend; it owns them from here. */
@@ -450,25 +454,37 @@ static int va_net_get_rx_bufs(struct va_vq *vq, size_t datalen,
 	return headcount;
 }
 
-/* Write the parts of the header that are the device's to fill. */
+/*
+ * Write the parts of the header that are the device's to fill: all of it
+ * with VHOST_NET_F_VIRTIO_NET_HDR, else only num_buffers (the socket wrote
+ * the rest). The header nearly always sits in the first segment, written
+ * with one user access; the iterator is for a guest that splits it.
+ */
 static int va_net_rx_fill_hdr(struct va_vq *vq, struct iov_iter *hdr_iter,
 			      size_t dev_hlen, u16 num_buffers)
 {
-	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-	__virtio16 nb;
+	struct virtio_net_hdr_mrg_rxbuf hdr = {
+		.hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+		.num_buffers = __cpu_to_virtio16(vq->ring.le, num_buffers),
+	};
+	size_t start = dev_hlen ? 0 : sizeof(hdr.hdr);
+	size_t end = dev_hlen;
+	void __user *first = vq->iov[0].iov_base;
 
-	if (dev_hlen) {
-		if (copy_to_iter(&hdr, sizeof(hdr), hdr_iter) != sizeof(hdr))
-			return -EFAULT;
-	} else {
-		/* The socket wrote the header; skip to num_buffers. */
-		iov_iter_advance(hdr_iter, sizeof(hdr));
-	}
-	if (!va_vq_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF) &&
-	    !va_vq_has_feature(vq, VIRTIO_F_VERSION_1))
+	if (va_vq_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF) ||
+	    va_vq_has_feature(vq, VIRTIO_F_VERSION_1))
+		end = sizeof(hdr);
+	if (end <= start)
 		return 0;
-	nb = __cpu_to_virtio16(vq->ring.le, num_buffers);
-	if (copy_to_iter(&nb, sizeof(nb), hdr_iter) != sizeof(nb))
+	if (likely(vq->iov[0].iov_len >= end)) {
+		if (!start)
+			return copy_to_user(first, &hdr, end) ? -EFAULT : 0;
+		return put_user(hdr.num_buffers,
+				(__virtio16 __user *)(first + start));
+	}
+	iov_iter_advance(hdr_iter, start);
+	if (copy_to_iter((u8 *)&hdr + start, end - start, hdr_iter) !=
+	    end - start)
 		return -EFAULT;
 	return 0;
 }
