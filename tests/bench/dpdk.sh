@@ -22,6 +22,9 @@
 #                whether the generator was the limit
 #   worker CPU:  utime+stime of the worker thread (/proc/TID/stat) over the
 #                same interval, divided by the packets moved
+#   RX kicks:    vhost-accel only (vhost-net has no such counter): kicks of
+#                its RX queue per second over the interval (vhostctl -s dev
+#                show), i.e. how often the worker ran out of guest buffers
 #   memcpy:      single-core memcpy bandwidth of the VM (python3 bytearray
 #                slice copy of 64 MiB, i.e. libc memcpy), once per round
 #
@@ -47,6 +50,7 @@ ENGINES=(vhost-net vhost-accel)
 CMD_TIMEOUT=90
 HZ=$(getconf CLK_TCK)
 PY=/usr/bin/python3
+VHOSTCTL=$VA_ROOT/tools/vhostctl/vhostctl
 
 log() { printf '%s\n' "$*"; }
 die() { log "FAIL: $*"; exit 1; }
@@ -54,6 +58,7 @@ skip() { log "SKIP: $*"; exit 4; }
 
 command -v dpdk-testpmd >/dev/null || skip "dpdk-testpmd not installed (package dpdk-dev)"
 command -v stdbuf >/dev/null || skip "stdbuf (coreutils) not found"
+[ -x "$VHOSTCTL" ] || die "$VHOSTCTL not built (make tools)"
 [ -x "$PY" ] || skip "python3 not found"
 for e in "${ENGINES[@]}"; do
 	[ -c "/dev/$e" ] || die "/dev/$e is missing (run with --devices \"vhost-net vhost-accel\")"
@@ -131,6 +136,29 @@ snap() { # rx|tx
 			fi
 		done <"/proc/net/pktgen/$tap"
 	fi
+}
+
+# vhost-accel's RX-queue kick count in RX_KICKS (empty for vhost-net, which
+# has no such counter). The device asks for an RX kick only when the guest's
+# buffers have run out, so over an interval this counts the times the
+# worker stopped for want of buffers rather than of packets. One fork of
+# vhostctl, taken just outside the interval's snapshots.
+rx_kicks() { # ENGINE
+	local line state=0 f
+	RX_KICKS=
+	[ "$1" = vhost-accel ] || return 0
+	while read -r line; do
+		case $state in
+		0) [[ $line =~ ^queue\ 0\ rx: ]] && state=1 ;;
+		1) [[ $line =~ ^packets ]] && state=2 ;;
+		2)
+			read -r -a f <<<"$line"
+			RX_KICKS=${f[4]}
+			return 0
+			;;
+		esac
+	done < <("$VHOSTCTL" -s dev show 2>/dev/null)
+	log "NOTE: no RX queue counters from '$VHOSTCTL -s dev show'"
 }
 
 # The thread named $1, as a TID (a kthread on 6.1, a thread of testpmd on 6.4+).
@@ -233,7 +261,7 @@ bench_tx() { # ENGINE ROUND SIZE
 
 # guest RX: pktgen -> tap -> device -> testpmd rxonly
 bench_rx() { # ENGINE ROUND SIZE
-	local pgdir=/proc/net/pktgen c p0 d0 g0 w0 t0
+	local pgdir=/proc/net/pktgen c p0 d0 g0 w0 t0 k0 kicks
 	echo "set fwd rxonly" >&9
 	fwd_start
 	echo rem_device_all >"$pgdir/kpktgend_$GEN_CPU"
@@ -246,10 +274,16 @@ bench_rx() { # ENGINE ROUND SIZE
 	echo start >"$pgdir/pgctrl" &
 	pg_pid=$!
 	sleep 1
+	rx_kicks "$1"
+	k0=$RX_KICKS
 	snap tx
 	p0=$S_PKT d0=$S_DROP g0=$S_GEN w0=$S_TICKS t0=$S_US
 	measure "$1" "rx$3"
 	snap tx
+	rx_kicks "$1"
+	kicks=
+	[ -n "$k0" ] && [ -n "$RX_KICKS" ] &&
+		kicks=" rx_kicks_s=$(((RX_KICKS - k0) * 1000000 / (S_US - t0)))"
 	echo stop >"$pgdir/pgctrl"
 	wait "$pg_pid" || true
 	pg_pid=
@@ -257,7 +291,7 @@ bench_rx() { # ENGINE ROUND SIZE
 	sleep 1
 	fwd_stop
 	report "$1" "$2" "rx$3" "$3" $((S_PKT - p0)) $((S_TICKS - w0)) $((S_US - t0)) \
-		"drops=$((S_DROP - d0)) gen_pps=$(((S_GEN - g0) * 1000000 / (S_US - t0)))"
+		"drops=$((S_DROP - d0)) gen_pps=$(((S_GEN - g0) * 1000000 / (S_US - t0)))$kicks"
 	profile_report "$1" "rx$3"
 	sleep 1
 }
