@@ -76,12 +76,26 @@ ng_ping() {
 	fi
 }
 
-# ng_wait LOG REGEX TIMEOUT PID: wait until a line of LOG matches REGEX; sets NG_LINE.
+# ng_lines LOG: the complete lines of LOG, without CRs. QEMU writes the serial
+# console as the guest prints it, so the last line may be half written
+# ("VA-GUEST RESULT " without its "pass", a sha256 cut short).
+ng_lines() {
+	local c
+	c=$(tr -d '\r\000' <"$1"; echo .)
+	c=${c%.}
+	case $c in
+	*$'\n') printf '%s' "$c" ;;
+	*$'\n'*) printf '%s\n' "${c%$'\n'*}" ;;
+	esac
+}
+
+# ng_wait LOG REGEX TIMEOUT PID: wait until a complete line of LOG matches
+# REGEX; sets NG_LINE.
 # Fails at once when the guest reports failure, the guest kernel dies, or PID exits.
 ng_wait() {
 	local logf=$1 re=$2 t=$3 pid=$4 i
 	for ((i = 0; i < t * 5; i++)); do
-		NG_LINE=$(tr -d '\r' <"$logf" | grep -a -m1 -E -- "$re" || true)
+		NG_LINE=$(ng_lines "$logf" | grep -a -m1 -E -- "$re" || true)
 		[ -n "$NG_LINE" ] && return 0
 		if grep -a -q -E 'VA-GUEST RESULT fail|Kernel panic|BUG:|Oops' "$logf"; then
 			ng_dump "$logf"
