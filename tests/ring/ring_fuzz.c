@@ -1007,6 +1007,28 @@ static void do_disable(void)
 	}
 }
 
+/*
+ * The index enable_notify() reads back after it published the flag or event.
+ * A hostile guest may lay avail->idx over used->flags or avail_event, so the
+ * read can return (part of) what was just written: overlay those bytes.
+ */
+static u16 avail_idx_after_publish(uintptr_t pub)
+{
+	struct va_ring *r = &F.r;
+	uintptr_t idx = (uintptr_t)&r->avail->idx;
+	u16 val = r->event_idx ? r->avail_idx :
+				 r->used_flags & ~VRING_USED_F_NO_NOTIFY;
+	__virtio16 wire = __cpu_to_virtio16(r->le, val);
+	u8 bytes[2];
+	unsigned int i;
+
+	memcpy(bytes, (void *)idx, 2);
+	for (i = 0; i < 2; i++)
+		if (idx + i >= pub && idx + i < pub + 2)
+			bytes[i] = ((u8 *)&wire)[idx + i - pub];
+	return m16(bytes);
+}
+
 static void do_enable(void)
 {
 	struct va_ring *r = &F.r;
@@ -1020,7 +1042,7 @@ static void do_enable(void)
 	else if (!writable(pub, 2) || !readable((uintptr_t)&r->avail->idx, 2))
 		want = false;
 	else
-		want = m16(&r->avail->idx) != r->avail_idx;
+		want = avail_idx_after_publish(pub) != r->avail_idx;
 	/* Publish, full barrier, read the index again. */
 	mev_start();
 	if (was) {
