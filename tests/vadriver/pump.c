@@ -180,6 +180,34 @@ void pump_for(struct pump *p, int ms)
 }
 
 /*
+ * Where each ring stands, for a stall: posted and used as the driver counted
+ * them, the indices and what the device last asked for (used->flags, or the
+ * avail event with EVENT_IDX). A device that used every frame but whose
+ * frames did not reach the tap stalled behind the ring; one that used none
+ * and asks for no kick waits for work it will not be told of.
+ */
+static void pump_diag_rings(const struct pump *p)
+{
+	static const char *const names[] = { "rx", "tx" };
+	const struct va_dev *d = p->d;
+	unsigned int i;
+
+	diag("pump: tx %u posted, %u used, %u seen on the tap; rx %u posted, %u used, %u sent; %u turns",
+	     p->tx_posted, p->tx_used, p->tx_seen, p->rx_posted, p->rx_used,
+	     p->rx_sent, p->turns);
+	for (i = VA_RX; i <= VA_TX; i++) {
+		struct va_vq *vq = (struct va_vq *)&d->vq[i];
+
+		diag("pump: %s ring: avail idx %u, used idx %u, read to %u, used flags %#x, avail event %u, %lu kicks, %lu calls",
+		     names[i], vq->avail_idx,
+		     __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE),
+		     vq->last_used,
+		     __atomic_load_n(&vq->used->flags, __ATOMIC_ACQUIRE),
+		     vq_avail_event(vq), vq->kicks, vq->calls);
+	}
+}
+
+/*
  * Traffic goes on: within the timeout, @tx more frames reach the tap and
  * @rx more frames reach the guest.
  */
@@ -192,6 +220,8 @@ bool pump_progress(struct pump *p, unsigned int tx, unsigned int rx,
 	while (now_ms() < end &&
 	       (p->tx_seen - tx0 < tx || p->rx_used - rx0 < rx))
 		pump_step(p);
+	if (p->tx_seen - tx0 < tx || p->rx_used - rx0 < rx)
+		pump_diag_rings(p);
 	return check(p->tx_seen - tx0 >= tx && p->rx_used - rx0 >= rx && !p->bad_ids,
 		     "%s: traffic flows (%u frames out, %u in, %u bad used ids)",
 		     what, p->tx_seen - tx0, p->rx_used - rx0, p->bad_ids);
