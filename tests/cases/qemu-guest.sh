@@ -17,7 +17,7 @@
 # --tap vatap2 --queues 2", which opens their taps and devices and puts the
 # fds into QEMU's arguments ({tapfd0} {vhostfd0} {tapfds1} {vhostfds1}).
 #
-# The test VM serves VA_NESTED_BYTES (8 MiB) to eth0 and to eth1 (xfer.py on
+# The test VM serves VA_NESTED_BYTES (4 MiB) to eth0 and to eth1 (xfer.py on
 # port 5001 of each tap's address, fetched by the guest's wget), then fetches
 # them back from the guest's httpd; on the two-queue NIC the guest makes two
 # transfers of VA_NESTED_MQ_BYTES each way at once, one per CPU (a flow's TX
@@ -42,8 +42,8 @@ set -euo pipefail
 . "$VA_ROOT/tests/cases/lib/nested.sh"
 ng_require
 
-SIZE=${VA_NESTED_BYTES:-8388608}
-MQ_SIZE=${VA_NESTED_MQ_BYTES:-2097152}
+SIZE=${VA_NESTED_BYTES:-4194304}
+MQ_SIZE=${VA_NESTED_MQ_BYTES:-1048576}
 NICS=${VA_NESTED_NICS:-${VA_NESTED_CONFIGS:-mrg-on mrg-off mq}}
 BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-480}
 XFER_TIMEOUT=${VA_NESTED_XFER_TIMEOUT:-600}

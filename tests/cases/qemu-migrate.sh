@@ -16,10 +16,15 @@
 # VA_MIGRATE_ATTACH=1 starts each with "vhostctl attach --tap vatapN -- qemu
 # ... fd={tapfd},vhostfd={vhostfd}" instead.
 #
-# The guest downloads VA_MIGRATE_BYTES (64 MiB) with wget, served at
-# VA_MIGRATE_RATE (1 MiB/s, so that the download outlasts the migration however
-# fast the device is); once part of it has arrived, QEMU A migrates to B at
-# max-bandwidth 8 MiB/s. The guest then checks
+# The guest downloads VA_MIGRATE_BYTES (32 MiB) with wget, served at
+# VA_MIGRATE_RATE (512 KiB/s, so that the download outlasts the migration
+# however fast the device is); once part of it has arrived, QEMU A migrates to
+# B at max-bandwidth 8 MiB/s. Measured: the migration takes about 20 s, and
+# the server is then at most 4 MiB + 20 s of its rate + what the sockets
+# buffer ahead of the guest (about 8 MB), 22 MiB; the nested guest itself takes
+# only 100-400 KB/s, so every byte past that costs seconds after the migration
+# (64 MiB at 1 MiB/s: 930 s for the case, 320 s of it after the migration).
+# The guest then checks
 # the sha256 of what it received (before, during and after the migration), and
 # the test VM fetches VA_MIGRATE_PUT_BYTES (8 MiB) of random data the guest made
 # at boot from the guest on B and checks their sha256 too.
@@ -49,10 +54,10 @@ set -euo pipefail
 . "$VA_ROOT/tests/cases/lib/nested.sh"
 ng_require
 
-SIZE=${VA_MIGRATE_BYTES:-67108864}
+SIZE=${VA_MIGRATE_BYTES:-33554432}
 PUT_SIZE=${VA_MIGRATE_PUT_BYTES:-8388608}
 START_AFTER=${VA_MIGRATE_START_AFTER:-4194304}
-RATE=${VA_MIGRATE_RATE:-1048576}
+RATE=${VA_MIGRATE_RATE:-524288}
 BANDWIDTH=${VA_MIGRATE_BANDWIDTH:-8388608}
 DOWNTIME_MS=${VA_MIGRATE_DOWNTIME_MS:-1000}
 BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-360}
