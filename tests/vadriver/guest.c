@@ -212,12 +212,12 @@ static __u16 *used_event_p(struct va_vq *vq)
 	return &vq->avail->ring[vq->num];
 }
 
-static __u16 *avail_event_p(struct va_vq *vq)
+static __u16 *avail_event_p(const struct va_vq *vq)
 {
 	return (__u16 *)&vq->used->ring[vq->num];
 }
 
-__u16 vq_avail_event(struct va_vq *vq)
+__u16 vq_avail_event(const struct va_vq *vq)
 {
 	return __atomic_load_n(avail_event_p(vq), __ATOMIC_ACQUIRE);
 }

@@ -196,7 +196,7 @@ static void pump_diag_rings(const struct pump *p)
 	     p->tx_posted, p->tx_used, p->tx_seen, p->rx_posted, p->rx_used,
 	     p->rx_sent, p->turns);
 	for (i = VA_RX; i <= VA_TX; i++) {
-		struct va_vq *vq = (struct va_vq *)&d->vq[i];
+		const struct va_vq *vq = &d->vq[i];
 
 		diag("pump: %s ring: avail idx %u, used idx %u, read to %u, used flags %#x, avail event %u, %lu kicks, %lu calls",
 		     names[i], vq->avail_idx,
@@ -216,13 +216,14 @@ bool pump_progress(struct pump *p, unsigned int tx, unsigned int rx,
 {
 	unsigned int tx0 = p->tx_seen, rx0 = p->rx_used;
 	long long end = now_ms() + va_timeout_ms;
+	bool flowed;
 
-	while (now_ms() < end &&
-	       (p->tx_seen - tx0 < tx || p->rx_used - rx0 < rx))
+	while (!(flowed = p->tx_seen - tx0 >= tx && p->rx_used - rx0 >= rx) &&
+	       now_ms() < end)
 		pump_step(p);
-	if (p->tx_seen - tx0 < tx || p->rx_used - rx0 < rx)
+	if (!flowed)
 		pump_diag_rings(p);
-	return check(p->tx_seen - tx0 >= tx && p->rx_used - rx0 >= rx && !p->bad_ids,
+	return check(flowed && !p->bad_ids,
 		     "%s: traffic flows (%u frames out, %u in, %u bad used ids)",
 		     what, p->tx_seen - tx0, p->rx_used - rx0, p->bad_ids);
 }
