@@ -12,6 +12,9 @@
 #   vhost-net    vbtap1 10.0.3.1/24   tap, vhost=on, vhostfd=7 (/dev/vhost-net)   eth1 10.0.3.15
 #   vhost-accel  vbtap2 10.0.4.1/24   tap, vhost=on, vhostfd=8 (/dev/vhost-accel) eth2 10.0.4.15
 #
+# (BENCH_NIC_ORDER, default "userspace vhost-net vhost-accel", gives the
+# engines of NIC 0, 1 and 2.)
+#
 # The guest (tests/guest/init with va.iperf=PORT, its initramfs built with
 # --with iperf3) runs an iperf3 server on each NIC's address. Then R rounds;
 # each round measures every engine once, in an order that rotates (round 1:
@@ -70,7 +73,11 @@ SECS=${BENCH_SECS:-5}
 PINGS=${BENCH_PINGS:-200}
 TSO_SEGS=${BENCH_TSO_SEGS:-44}
 ENGINES=(userspace vhost-net vhost-accel)
-declare -A NIC=([userspace]=0 [vhost-net]=1 [vhost-accel]=2)
+# The engines' NICs, first to last (BENCH_NIC_ORDER): swapping them shows
+# whether a figure follows the engine or its NIC (PCI slot, IRQ, address).
+read -r -a slots <<<"${BENCH_NIC_ORDER:-${ENGINES[*]}}"
+declare -A NIC=()
+for i in "${!slots[@]}"; do NIC[${slots[$i]}]=$i; done
 BOOT_TIMEOUT=${VA_NESTED_BOOT_TIMEOUT:-1800}
 SETTLE_MAX=30
 PORT=5201
@@ -91,6 +98,10 @@ command -v taskset >/dev/null || skip "taskset (util-linux) not found"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $SECS =~ ^[1-9][0-9]*$ && $PINGS =~ ^[1-9][0-9]*$ ]] ||
 	die "BENCH_ROUNDS, BENCH_SECS and BENCH_PINGS must be positive integers"
 [[ $TSO_SEGS =~ ^[0-9]+$ ]] || die "BENCH_TSO_SEGS must be a number"
+for e in "${ENGINES[@]}"; do
+	[[ ${#slots[@]} -eq ${#ENGINES[@]} && -n ${NIC[$e]:-} ]] ||
+		die "BENCH_NIC_ORDER must name each of ${ENGINES[*]} once, not '${slots[*]}'"
+done
 
 ncpu=$(nproc)
 if [ "$ncpu" -ge 3 ]; then
@@ -395,7 +406,8 @@ bench_lat() {
 # every clock read of the nested QEMU's main loop is an emulated MMIO access
 cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
 out "VA-BENCH-CONF part=nested rounds=$ROUNDS secs=$SECS pings=$PINGS tso_segs=$TSO_SEGS cpus=$ncpu engine_cpu=${ENGINE_CPU:--}" \
-	"guest_cpu=${GUEST_CPU:--} load_cpu=${LOAD_CPU:--} hz=$HZ kernel=$(uname -r) boot_s=$boot_s clocksource=$(cat "$cs")"
+	"guest_cpu=${GUEST_CPU:--} load_cpu=${LOAD_CPU:--} hz=$HZ kernel=$(uname -r) boot_s=$boot_s clocksource=$(cat "$cs")" \
+	"nics=$(IFS=,; echo "${slots[*]}")"
 for ((round = 1; round <= ROUNDS; round++)); do
 	order=()
 	for ((k = 0; k < ${#ENGINES[@]}; k++)); do
