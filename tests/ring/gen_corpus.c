@@ -374,8 +374,10 @@ int main(int argc, char **argv)
 	p8(&w, OP_NOTIFY);
 	write_seed(dir, "legacy-holes", &w);
 
-	/* A guest refilling faster than the device publishes: a batch of
-	 * more used entries than the ring holds. */
+	/*
+	 * A guest refilling faster than the device publishes: a batch of
+	 * more used entries than the ring holds.
+	 */
 	memset(&w, 0, sizeof(w));
 	header(&w, 2, 0, 0);
 	one_region(&w);
@@ -411,8 +413,10 @@ int main(int argc, char **argv)
 	p8(&w, OP_NOTIFY);
 	write_seed(dir, "event-idx-wrap", &w);
 
-	/* Memory at both ends of the guest address space: a buffer that
-	 * would wrap from one to the other. */
+	/*
+	 * Memory at both ends of the guest address space: a buffer that
+	 * would wrap from one to the other.
+	 */
 	memset(&w, 0, sizeof(w));
 	header(&w, 3, 0, 0);
 	p8(&w, 2);

@@ -343,7 +343,7 @@ static int o_translate(u64 gpa, u64 len, struct iovec *iov, unsigned int max)
 	const struct va_mem *m = F.mem;
 	unsigned int n = 0, i;
 
-	if ((unsigned __int128)gpa + len > ((unsigned __int128)1 << 64))
+	if ((__uint128_t)gpa + len > ((__uint128_t)1 << 64))
 		return -EFAULT;
 	while (len) {
 		const struct va_mem_region *r = NULL;
@@ -426,8 +426,10 @@ static bool m_read_guest(u64 gpa, void *dst, size_t len)
 	return true;
 }
 
-/* A chain is good if it visits no descriptor twice (the ring's rule,
- * stated as a set rather than as a count). */
+/*
+ * A chain is good if it visits no descriptor twice (the ring's rule,
+ * stated as a set rather than as a count).
+ */
 static bool m_walk_indirect(const struct vring_desc *ind)
 {
 	u64 table = __virtio64_to_cpu(F.r.le, ind->addr);
@@ -889,7 +891,7 @@ static bool add_used_checked(const struct vring_used_elem *elems,
  */
 static void do_add_used(struct src *s)
 {
-	static struct vring_used_elem elems[VA_RING_MAX_NUM > USED_MAX ?
+	static struct vring_used_elem elems[(VA_RING_MAX_NUM > USED_MAX) ?
 					    VA_RING_MAX_NUM : USED_MAX];
 	struct va_ring *r = &F.r;
 	u8 mode = g8(s);
@@ -948,8 +950,10 @@ static void do_notify(void)
 		uintptr_t ev = (uintptr_t)&r->avail->ring[r->num];
 		u64 since = F.used_total - F.sig_total;
 
-		/* 2^16 or more used since the last decision: any used_event
-		 * was passed, whatever the 16-bit arithmetic says. */
+		/*
+		 * 2^16 or more used since the last decision: any used_event
+		 * was passed, whatever the 16-bit arithmetic says.
+		 */
 		want = !F.sig_valid || since >= 0x10000 || !readable(ev, 2) ||
 		       vring_need_event(m16((void *)ev), (u16)F.used_total,
 					(u16)F.sig_total);
@@ -1149,12 +1153,14 @@ static void do_translate(struct src *s)
 		       "translate: iov %u differs", i);
 }
 
-/* Covered: from uaddr, keep stepping to the end of any region that holds
- * the current point, until past the range or stuck (128-bit: no wrap). */
+/*
+ * Covered: from uaddr, keep stepping to the end of any region that holds
+ * the current point, until past the range or stuck (128-bit: no wrap).
+ */
 static void do_covered(struct src *s)
 {
 	unsigned int n = F.mem->nregions, i;
-	unsigned __int128 cur, end;
+	__uint128_t cur, end;
 	u8 k = g8(s);
 	u64 uaddr, len;
 	bool moved = true, want;
@@ -1165,13 +1171,12 @@ static void do_covered(struct src *s)
 		uaddr = g64(s);
 	len = (k & 1) ? g64(s) : g32(s);
 	cur = uaddr;
-	end = (unsigned __int128)uaddr + len;
+	end = (__uint128_t)uaddr + len;
 	while (cur < end && moved) {
 		moved = false;
 		for (i = 0; i < n; i++) {
 			const struct va_mem_region *r = &F.mem->regions[i];
-			unsigned __int128 rend = (unsigned __int128)r->uaddr +
-						 r->size;
+			__uint128_t rend = (__uint128_t)r->uaddr + r->size;
 
 			if (r->uaddr <= cur && cur < rend) {
 				cur = rend;
@@ -1231,19 +1236,19 @@ static void do_log_access(struct src *s)
 				 (uintptr_t)logmap + g16(s);
 	u64 gpa = k & 2 ? g64(s) : g32(s);
 	u64 len = k & 4 ? g64(s) : g32(s);
-	unsigned __int128 end = (unsigned __int128)gpa + len;
+	__uint128_t end = (__uint128_t)gpa + len;
 	bool want, got;
 	unsigned int i;
 
 	if (!len) {
 		want = true;
-	} else if (end > ((unsigned __int128)1 << 64)) {
+	} else if (end > ((__uint128_t)1 << 64)) {
 		want = false;
 	} else {
 		/* Every byte holding a bit of the range below the limit. */
 		u64 first = gpa >> 12, last = (u64)((end - 1) >> 12);
 
-		want = (unsigned __int128)base + last / 8 + 1 <= fake_task_size &&
+		want = (__uint128_t)base + last / 8 + 1 <= fake_task_size &&
 		       base + first / 8 <= fake_task_size;
 	}
 	got = va_log_access_ok((void *)base, gpa, len);
@@ -1256,7 +1261,7 @@ static void do_log_access(struct src *s)
 		const struct va_mem_region *r = &F.mem->regions[i];
 		u64 last = (r->gpa + r->size - 1) >> 12;
 
-		if ((unsigned __int128)base + last / 8 + 1 > fake_task_size)
+		if ((__uint128_t)base + last / 8 + 1 > fake_task_size)
 			want = false;
 	}
 	got = va_log_mem_access_ok((void *)base, F.mem);
@@ -1448,13 +1453,13 @@ static struct va_mem *table_from(struct src *s, struct vhost_memory *m,
 		*want = -ENOMEM;	/* injected below */
 	for (i = 0; !*want && i < n; i++) {
 		const struct vhost_memory_region *r = &m->regions[i];
-		unsigned __int128 gend = (unsigned __int128)r->guest_phys_addr +
-					 r->memory_size;
-		unsigned __int128 uend = (unsigned __int128)r->userspace_addr +
-					 r->memory_size;
+		__uint128_t gend = (__uint128_t)r->guest_phys_addr +
+				   r->memory_size;
+		__uint128_t uend = (__uint128_t)r->userspace_addr +
+				   r->memory_size;
 
-		if (!r->memory_size || gend > ((unsigned __int128)1 << 64) ||
-		    uend > ((unsigned __int128)1 << 64) ||
+		if (!r->memory_size || gend > ((__uint128_t)1 << 64) ||
+		    uend > ((__uint128_t)1 << 64) ||
 		    uend > fake_task_size)
 			*want = -EFAULT;
 	}
@@ -1462,9 +1467,9 @@ static struct va_mem *table_from(struct src *s, struct vhost_memory *m,
 		for (j = 0; j < i; j++) {
 			const struct vhost_memory_region *a = &m->regions[i];
 			const struct vhost_memory_region *b = &m->regions[j];
-			unsigned __int128 aend = (unsigned __int128)
+			__uint128_t aend = (__uint128_t)
 				a->guest_phys_addr + a->memory_size;
-			unsigned __int128 bend = (unsigned __int128)
+			__uint128_t bend = (__uint128_t)
 				b->guest_phys_addr + b->memory_size;
 
 			if (a->guest_phys_addr < bend &&
@@ -1580,30 +1585,68 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (F.broken && op >= 8 && op < 15)
 			continue;
 		switch (op) {
-		case 0: case 1: g_desc(&s); break;
-		case 2: case 3: g_push(&s); break;
-		case 4: g_idx(&s); break;
-		case 5: g_indirect(&s); break;
-		case 6: g_raw(&s); break;
-		case 7: g_flags(&s); break;
-		case 8: case 9: {
+		case 0:
+		case 1:
+			g_desc(&s);
+			break;
+		case 2:
+		case 3:
+			g_push(&s);
+			break;
+		case 4:
+			g_idx(&s);
+			break;
+		case 5:
+			g_indirect(&s);
+			break;
+		case 6:
+			g_raw(&s);
+			break;
+		case 7:
+			g_flags(&s);
+			break;
+		case 8:
+		case 9: {
 			unsigned int n = g8(&s) % 8 + 1;
 
 			while (n-- && !F.broken)
 				do_fetch(&s);
 			break;
 		}
-		case 10: do_add_used(&s); break;
-		case 11: do_notify(); break;
-		case 12: do_disable(); break;
-		case 13: do_enable(); break;
-		case 14: do_empty(); do_unfetch(&s); break;
-		case 15: do_reset(&s); break;
-		case 16: do_translate(&s); break;
-		case 17: do_covered(&s); break;
-		case 18: do_log_write(&s); break;
-		case 19: g_hole(&s); break;
-		case 20: do_log_access(&s); break;
+		case 10:
+			do_add_used(&s);
+			break;
+		case 11:
+			do_notify();
+			break;
+		case 12:
+			do_disable();
+			break;
+		case 13:
+			do_enable();
+			break;
+		case 14:
+			do_empty();
+			do_unfetch(&s);
+			break;
+		case 15:
+			do_reset(&s);
+			break;
+		case 16:
+			do_translate(&s);
+			break;
+		case 17:
+			do_covered(&s);
+			break;
+		case 18:
+			do_log_write(&s);
+			break;
+		case 19:
+			g_hole(&s);
+			break;
+		case 20:
+			do_log_access(&s);
+			break;
 		}
 	}
 

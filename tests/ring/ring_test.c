@@ -467,8 +467,10 @@ static void t_fetch_avail_idx_wraps_at_2pow16(void)
 
 static void t_fetch_addr_len_overflow_is_bad_chain(void)
 {
-	/* Regions at the last and the first guest addresses: only the wrap
-	 * check stands between addr + len and address 0. */
+	/*
+	 * Regions at the last and the first guest addresses: only the wrap
+	 * check stands between addr + len and address 0.
+	 */
 	struct vhost_memory_region rs[3];
 
 	env_setup(8, 0);
@@ -1053,8 +1055,10 @@ static void t_notify_event_idx_invalid_after_2pow16_used(void)
 
 static void t_notify_event_idx_invalid_when_one_batch_passes_signalled(void)
 {
-	/* A single add that wraps past signalled_used (idx - signalled < n
-	 * after the add) invalidates it too: num is 2^15 here. */
+	/*
+	 * A single add that wraps past signalled_used (idx - signalled < n
+	 * after the add) invalidates it too: num is 2^15 here.
+	 */
 	struct vring_used_elem *e = calloc(0x8000, sizeof(*e));
 	u8 *big = xalloc_pages(0x80000);
 	unsigned int i;

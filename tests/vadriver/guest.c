@@ -16,6 +16,7 @@
 
 #define GUARD	VA_PAGE
 
+/* A full barrier: each use says what it orders */
 static inline void mb(void)
 {
 	__sync_synchronize();
@@ -391,6 +392,11 @@ bool vq_kick(struct va_vq *vq, __u16 old_idx)
 	__u64 one = 1;
 
 	__atomic_store_n(&vq->avail->idx, new_idx, __ATOMIC_RELEASE);
+	/*
+	 * avail->idx before reading the device's avail_event or used flags:
+	 * pairs with the device's barrier between publishing those and
+	 * reading avail->idx again, so that no kick is lost.
+	 */
 	mb();
 	if (vq->always_kick)
 		need = true;
@@ -413,6 +419,7 @@ void vq_force_kick(struct va_vq *vq)
 	__u64 one = 1;
 
 	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	/* avail->idx before the kick, as in vq_kick() */
 	mb();
 	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
 		perror("vadriver: kick");
@@ -442,6 +449,11 @@ int vq_recycle(struct va_vq *vq)
 	if (n && vq->dev->cfg.event_idx && !vq->no_interrupt) {
 		__atomic_store_n(used_event_p(vq), vq->last_used,
 				 __ATOMIC_RELEASE);
+		/*
+		 * used_event before reading used->idx again: pairs with
+		 * the device's barrier between publishing used->idx and
+		 * reading used_event, so that no interrupt is lost.
+		 */
 		mb();
 	}
 	return n;
@@ -472,6 +484,7 @@ int vq_get_used(struct va_vq *vq, struct va_chain **chain, __u32 *len,
 	if (vq->dev->cfg.event_idx && !vq->no_interrupt) {
 		__atomic_store_n(used_event_p(vq), vq->last_used,
 				 __ATOMIC_RELEASE);
+		/* used_event before used->idx again, as in vq_recycle() */
 		mb();
 	}
 	*id = e.id;
@@ -561,5 +574,6 @@ void vq_set_interrupt(struct va_vq *vq, bool on)
 				 on ? 0 : VRING_AVAIL_F_NO_INTERRUPT,
 				 __ATOMIC_RELEASE);
 	}
+	/* used_event or flags before reading used->idx again (vq_recycle()) */
 	mb();
 }

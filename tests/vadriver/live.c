@@ -458,7 +458,8 @@ static void churn(struct va_dev *d, unsigned int n)
 	case 0:
 		mt = mem_table(&va_mem);
 		if (mt && ioctl(d->fd, VHOST_SET_MEM_TABLE, mt))
-			diag("churn: VHOST_SET_MEM_TABLE: %s", strerror(errno));
+			diag("%s: VHOST_SET_MEM_TABLE: %s", __func__,
+			     strerror(errno));
 		free(mt);
 		break;
 	case 1:
@@ -467,7 +468,8 @@ static void churn(struct va_dev *d, unsigned int n)
 		break;
 	case 2:
 		if (ioctl(d->fd, VHOST_SET_FEATURES, &f))
-			diag("churn: VHOST_SET_FEATURES: %s", strerror(errno));
+			diag("%s: VHOST_SET_FEATURES: %s", __func__,
+			     strerror(errno));
 		break;
 	default:
 		s.index = (n / 4) & 1;

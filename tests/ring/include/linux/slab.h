@@ -8,7 +8,6 @@
 
 #include <linux/types.h>
 
-typedef unsigned int gfp_t;
 #define GFP_KERNEL		0u
 #define GFP_KERNEL_ACCOUNT	0u
 
