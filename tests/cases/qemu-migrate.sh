@@ -186,9 +186,6 @@ check_fd() {
 # bytes the server has sent so far (from its progress lines)
 served() { awk '$1 == "progress" { n = $2 } /^served/ { d = 1 } END { print d ? "done" : n + 0 }' "$VA_TMP/serve.out"; }
 
-"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT + MIGRATE_TIMEOUT))" "$RATE" >"$VA_TMP/serve.out" 2>&1 &
-serve_pid=$!
-
 t0=$(date +%s)
 start_qemu a vatap0
 pid_a=$QPID
@@ -209,6 +206,14 @@ log "A: pid $pid_a, worker(s) $(ng_comms $workers_a); B: pid $pid_b, waiting for
 ng_ping -c 2 -W 10 "$GUEST_IP" >"$VA_TMP/ping-a.out" 2>&1 || { cat "$VA_TMP/ping-a.out"; die "ping test VM -> guest on A failed"; }
 ng_wait "$VA_TMP/a.log" '^VA-GUEST ping ok' 120 "$pid_a"
 log "A: ping both ways ok"
+
+# The server listens only now, and the guest's wget retries until it does:
+# the download then starts here, not when the guest came up. On the debug
+# kernel the checks above took 80 s, and a server listening from the start
+# had sent 26.7 of the 32 MiB before the migration began, so the download
+# ended before the migration did.
+"$NG_PY" "$NG_LIB/xfer.py" serve "$HOST_IP" "$GET_PORT" "$VA_TMP/get.bin" "$((BOOT_TIMEOUT + XFER_TIMEOUT + MIGRATE_TIMEOUT))" "$RATE" >"$VA_TMP/serve.out" 2>&1 &
+serve_pid=$!
 
 # start the migration once part of the download has arrived
 ng_wait "$VA_TMP/a.log" '^VA-GUEST get start' "$XFER_TIMEOUT" "$pid_a"
