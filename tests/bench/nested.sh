@@ -98,9 +98,10 @@ command -v taskset >/dev/null || skip "taskset (util-linux) not found"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $SECS =~ ^[1-9][0-9]*$ && $PINGS =~ ^[1-9][0-9]*$ ]] ||
 	die "BENCH_ROUNDS, BENCH_SECS and BENCH_PINGS must be positive integers"
 [[ $TSO_SEGS =~ ^[0-9]+$ ]] || die "BENCH_TSO_SEGS must be a number"
+nic_order_bad="BENCH_NIC_ORDER must name each of ${ENGINES[*]} once, not '${slots[*]}'"
+[ "${#slots[@]}" -eq "${#ENGINES[@]}" ] || die "$nic_order_bad"
 for e in "${ENGINES[@]}"; do
-	[[ ${#slots[@]} -eq ${#ENGINES[@]} && -n ${NIC[$e]:-} ]] ||
-		die "BENCH_NIC_ORDER must name each of ${ENGINES[*]} once, not '${slots[*]}'"
+	[ -n "${NIC[$e]:-}" ] || die "$nic_order_bad"
 done
 
 ncpu=$(nproc)
