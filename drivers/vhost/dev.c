@@ -606,6 +606,10 @@ static long va_vq_ioctl(struct va_dev *d, unsigned int cmd, void __user *argp)
 			ret = -EFAULT;
 			break;
 		}
+		if (s.num > VA_VQ_BUSYLOOP_MAX_US) {
+			ret = -EINVAL;
+			break;
+		}
 		vq->busyloop_timeout = s.num;
 		break;
 	case VHOST_GET_VRING_BUSYLOOP_TIMEOUT:
@@ -780,7 +784,9 @@ void va_vq_count(struct va_vq *vq, u64 packets, u64 bytes, u64 drops)
  * Spin up to the queue's busyloop timeout (VHOST_SET_VRING_BUSYLOOP_TIMEOUT)
  * until @ready says there is work: under steady traffic that is cheaper
  * than going to sleep and being woken. Gives up as soon as another task
- * wants the CPU. Caller holds vq->mutex.
+ * wants the CPU, or other work of this worker is queued: the other queue's
+ * kick or a flush must not wait out this queue's spin. Caller holds
+ * vq->mutex.
  */
 bool va_vq_busy_poll(struct va_vq *vq, bool (*ready)(struct va_vq *vq))
 {
@@ -789,7 +795,8 @@ bool va_vq_busy_poll(struct va_vq *vq, bool (*ready)(struct va_vq *vq))
 	if (!vq->busyloop_timeout)
 		return false;
 	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
-	while (!need_resched() && local_clock() < end) {
+	while (!need_resched() && !va_worker_has_work(&vq->dev->worker) &&
+	       local_clock() < end) {
 		if (ready(vq))
 			return true;
 		cpu_relax();

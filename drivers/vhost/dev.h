@@ -28,6 +28,13 @@
 #define VA_VQ_USED_BATCH	64
 /* ...and room for one more packet's worth (at most one entry per iovec). */
 #define VA_VQ_USED_MAX		(VA_VQ_USED_BATCH + VA_VQ_IOV_MAX)
+/*
+ * The longest busy poll a queue takes, in microseconds. The spin holds the
+ * queue's mutex, so this bounds how long a control ioctl or close() waits
+ * behind it; polling pays off within tens of microseconds (QEMU's poll-us
+ * is usually 50), so a second leaves room for any policy.
+ */
+#define VA_VQ_BUSYLOOP_MAX_US	1000000
 
 /* Features every queue of every device type understands. */
 #define VA_DEV_FEATURES	((1ULL << VIRTIO_F_NOTIFY_ON_EMPTY) |		\

@@ -66,6 +66,8 @@ static const struct va_test tests[] = {
 	  t_load, false },
 	{ "faults", "owner killed, tap deleted, memory, backend and call changed under traffic",
 	  t_faults, false },
+	{ "busypoll", "busy polling: traffic, a spin gives way to the other queue",
+	  t_busypoll, false },
 	{ "basic", "a new device carries a frame each way", t_basic, false },
 	{ "failslab", "allocation failures injected in setup and traffic (debug kernel)",
 	  t_failslab, true },

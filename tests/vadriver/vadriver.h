@@ -267,6 +267,7 @@ void t_macvtap(void);
 void t_faults(void);
 void t_load(void);
 void t_failslab(void);
+void t_busypoll(void);
 void t_basic(void);
 
 /* traffic helpers shared by tests */
