@@ -17,15 +17,16 @@
 # than on eth0. So each round boots the guest again with the NICs rotated
 # (round 2: vhost-accel userspace vhost-net, round 3: vhost-net vhost-accel
 # userspace, and so on), and over 3 rounds every engine has had every NIC
-# once; with 6 or more rounds, ROUNDS/3 rounds share a boot. BENCH_NIC_ORDER (say "vhost-accel vhost-net userspace") fixes one
-# layout instead and boots once; BENCH_NIC_ROTATE=0 boots once with the
-# default layout.
+# once; with 6 or more rounds, ROUNDS/3 rounds share a boot.
+# BENCH_NIC_ORDER (say "vhost-accel vhost-net userspace") fixes one layout
+# instead and boots once; BENCH_NIC_ROTATE=0 boots once with the default
+# layout.
 #
 # The guest (tests/guest/init with va.iperf=PORT, its initramfs built with
 # --with iperf3) runs an iperf3 server on each NIC's address. Then R rounds;
-# each round measures every engine once, figure by figure, in an order that rotates (round 1:
-# userspace vhost-net vhost-accel, round 2: vhost-net vhost-accel userspace,
-# ...), each on its own NIC:
+# each round measures every engine once, figure by figure, in an order that
+# rotates (round 1: userspace vhost-net vhost-accel, round 2: vhost-net
+# vhost-accel userspace, ...), each on its own NIC:
 #
 #   tcp_h2g  iperf3 -c GUEST (the test VM sends): Mbit/s from the tap's
 #            tx_bytes over BENCH_SECS, timed in the test VM, after the flow
@@ -455,8 +456,9 @@ boots=0 layout=-1
 for ((round = 1; round <= ROUNDS; round++)); do
 	# the NICs rotate the other way from the order of measuring, so that
 	# the engine measured first is not always the one on eth0
-	if [ "$ROTATE" = 1 ] && [ $(((round - 1) / per_boot % nengines)) -ne "$layout" ]; then
-		layout=$(((round - 1) / per_boot % nengines))
+	want=$(((round - 1) / per_boot % nengines))
+	if [ "$ROTATE" = 1 ] && [ "$want" -ne "$layout" ]; then
+		layout=$want
 		[ -z "$qpid" ] || stop_guest
 		slots=()
 		for ((k = 0; k < nengines; k++)); do
