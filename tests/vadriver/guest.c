@@ -223,6 +223,11 @@ __u16 vq_avail_event(const struct va_vq *vq)
 	return __atomic_load_n(avail_event_p(vq), __ATOMIC_ACQUIRE);
 }
 
+__u16 vq_used_event(struct va_vq *vq)
+{
+	return __atomic_load_n(used_event_p(vq), __ATOMIC_ACQUIRE);
+}
+
 int vq_init(struct va_dev *d, struct va_vq *vq, int index, unsigned int num,
 	    __u16 base)
 {

@@ -348,6 +348,32 @@ void tx_captured(struct va_tap *t, const unsigned char *frame, size_t len,
 			 want->csum_offset);
 }
 
+/*
+ * The device must signal the call eventfd for what it has just used. When
+ * it has not within the timeout, wait as long again and say whether the
+ * call came late or not at all, with the ring's indices: a slow machine and
+ * a lost notification read differently in a CI log.
+ */
+static void expect_call(struct va_vq *vq, struct res *r)
+{
+	long long start = now_ms();
+	char late[48];
+
+	if (!vq_wait_call(vq, va_timeout_ms))
+		return;
+	if (vq_wait_call(vq, va_timeout_ms))
+		snprintf(late, sizeof(late), "none within %d ms more",
+			 va_timeout_ms);
+	else
+		snprintf(late, sizeof(late), "it came after %lld ms",
+			 now_ms() - start);
+	res_fail(r, "no call notification within %d ms: %s; used idx %u, read up to %u, used_event %u, avail idx %u, used flags 0x%x, avail flags 0x%x",
+		 va_timeout_ms, late,
+		 __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE),
+		 vq->last_used, vq_used_event(vq), vq->avail_idx,
+		 vq->used->flags, vq->avail->flags);
+}
+
 /* One frame through TX, start to end, one check line */
 bool tx_one(struct va_dev *d, size_t len, enum va_layout l, unsigned int seq,
 	    const char *what)
@@ -377,8 +403,7 @@ bool tx_one(struct va_dev *d, size_t len, enum va_layout l, unsigned int seq,
 	tx_complete(d, head, &r);
 	if (d->broken)
 		goto out;
-	if (vq_wait_call(vq, va_timeout_ms))
-		res_fail(&r, "no call notification");
+	expect_call(vq, &r);
 	tx_captured(&d->tap, fbuf, len, NULL, &r);
 out:
 	if (!d->broken)
@@ -620,8 +645,8 @@ bool rx_expect(struct va_dev *d, const unsigned char *frame, size_t len,
 		res_fail(&r, "not run: an earlier step timed out");
 	else
 		rx_recv(d, frame, len, want_hdr, &r);
-	if (r.ok && vq_wait_call(vq, va_timeout_ms))
-		res_fail(&r, "no call notification");
+	if (r.ok)
+		expect_call(vq, &r);
 	return res_report(&r, "%s", what);
 }
 
@@ -740,8 +765,8 @@ void tx_burst(struct va_dev *d, unsigned int n, unsigned int seq)
 	vq_kick(vq, old);
 	for (i = 0; i < n && !d->broken; i++)
 		tx_complete(d, -1, &r);
-	if (!d->broken && vq_wait_call(vq, va_timeout_ms))
-		res_fail(&r, "no call notification");
+	if (!d->broken)
+		expect_call(vq, &r);
 	for (i = 0; i < n && !d->broken && r.ok; i++)
 		tx_captured(&d->tap, frames[i], len[i], NULL, &r);
 	if (!d->broken)
@@ -782,8 +807,8 @@ void rx_burst(struct va_dev *d, unsigned int n, unsigned int seq)
 	}
 	for (i = 0; i < n && r.ok && !d->broken; i++)
 		rx_recv(d, frames[i], len[i], NULL, &r);
-	if (r.ok && vq_wait_call(vq, va_timeout_ms))
-		res_fail(&r, "no call notification");
+	if (r.ok)
+		expect_call(vq, &r);
 report:
 	res_report(&r, "rx burst of %u frames", n);
 }

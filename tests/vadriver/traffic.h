@@ -8,7 +8,7 @@
 /* The outcome of one check that takes several steps: first failure wins */
 struct res {
 	bool ok;
-	char why[240];
+	char why[320];
 };
 
 void res_init(struct res *r);

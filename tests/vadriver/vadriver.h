@@ -208,6 +208,7 @@ unsigned long vq_drain_call(struct va_vq *vq);
 unsigned long vq_drain_err(struct va_vq *vq);
 void vq_set_interrupt(struct va_vq *vq, bool on);
 __u16 vq_avail_event(const struct va_vq *vq);
+__u16 vq_used_event(struct va_vq *vq);
 unsigned int vq_free_descs(struct va_vq *vq);
 
 /* net.c: taps, packet sockets, frames */
