@@ -812,7 +812,7 @@ void t_backend(void)
 	rc = dev_set_backend(&d, VA_RX, -1);
 	check_errno(rc, -rc, 0, "RX backend -1 (detach)");
 	make_frame(frame, 300, 8);
-	d.vq[VA_RX].calls = 0;
+	vq_arm_call(&d.vq[VA_RX]);
 	rc = tap_inject(&d.tap, NULL, frame, 300);
 	check(!rc && no_used(&d.vq[VA_RX], 300),
 	      "detached RX: frame not delivered");

@@ -451,7 +451,8 @@ int vq_recycle(struct va_vq *vq)
 		vq_publish(vq, e.id);
 		n++;
 	}
-	if (n && vq->dev->cfg.event_idx && !vq->no_interrupt) {
+	if (n && vq->dev->cfg.event_idx && !vq->no_interrupt &&
+	    !vq->hold_event) {
 		__atomic_store_n(used_event_p(vq), vq->last_used,
 				 __ATOMIC_RELEASE);
 		/*
@@ -486,7 +487,7 @@ int vq_get_used(struct va_vq *vq, struct va_chain **chain, __u32 *len,
 		return -EAGAIN;
 	e = vq->used->ring[vq->last_used % vq->num];
 	vq->last_used++;
-	if (vq->dev->cfg.event_idx && !vq->no_interrupt) {
+	if (vq->dev->cfg.event_idx && !vq->no_interrupt && !vq->hold_event) {
 		__atomic_store_n(used_event_p(vq), vq->last_used,
 				 __ATOMIC_RELEASE);
 		/* used_event before used->idx again, as in vq_recycle() */
@@ -562,6 +563,33 @@ int vq_wait_call(struct va_vq *vq, int timeout_ms)
 		if (left <= 0)
 			return -ETIMEDOUT;
 		poll(&p, 1, left);
+	}
+}
+
+/*
+ * Start a step that must end in a call notification: forget earlier calls
+ * and keep used_event where it is until vq_release_event(). Without the
+ * hold, a driver that polls the used ring may move used_event past an entry
+ * between the device publishing used->idx and reading used_event; the
+ * device then rightly sends no call (the driver has seen the entry), and a
+ * check that waits for one fails on a timing the protocol allows.
+ */
+void vq_arm_call(struct va_vq *vq)
+{
+	vq_drain_call(vq);
+	vq->calls = 0;
+	vq->hold_event = true;
+}
+
+/* The step is over: ask for a call at the next used entry, as before */
+void vq_release_event(struct va_vq *vq)
+{
+	vq->hold_event = false;
+	if (vq->dev->cfg.event_idx && !vq->no_interrupt) {
+		__atomic_store_n(used_event_p(vq), vq->last_used,
+				 __ATOMIC_RELEASE);
+		/* used_event before used->idx again, as in vq_recycle() */
+		mb();
 	}
 }
 

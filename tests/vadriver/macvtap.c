@@ -141,7 +141,7 @@ static void macvtap_config(struct va_cfg *cfg, const char *mvt,
 
 		make_frame(frame, sizes[i], seq++);
 		memcpy(frame, mac, 6);
-		d.vq[VA_RX].calls = 0;
+		vq_arm_call(&d.vq[VA_RX]);
 		e = tap_inject(&d.tap, NULL, frame, sizes[i]);
 		if (e)
 			diag("send out of %s: %s", peer, strerror(-e));

@@ -385,7 +385,7 @@ void t_oversize(void)
 	rx_post(&d, 1, 1000, L_HDRSPLIT);
 	make_frame(big, sizeof(big), 1);
 	make_frame(small, sizeof(small), 2);
-	d.vq[VA_RX].calls = 0;
+	vq_arm_call(&d.vq[VA_RX]);
 	tap_inject(&d.tap, NULL, big, sizeof(big));
 	tap_inject(&d.tap, NULL, small, sizeof(small));
 	d.rx_hold = true;
@@ -504,7 +504,7 @@ static void offload_config(struct va_cfg *cfg)
 	want.csum_start = 34;
 	want.csum_offset = 6;
 	len = make_ipv4(frame, 1200, 17, 11);
-	d.vq[VA_RX].calls = 0;
+	vq_arm_call(&d.vq[VA_RX]);
 	e = tap_inject(&d.tap, &want, frame, len);
 	if (e)
 		diag("inject: %s", strerror(-e));
@@ -525,7 +525,7 @@ static void offload_config(struct va_cfg *cfg)
 
 		want = in;
 		len = make_ipv4(frame, payload, 6, 12 + e);
-		d.vq[VA_RX].calls = 0;
+		vq_arm_call(&d.vq[VA_RX]);
 		rc = tap_inject(&d.tap, &in, frame, len);
 		if (rc)
 			diag("inject GSO: %s", strerror(-rc));

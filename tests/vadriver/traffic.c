@@ -349,10 +349,11 @@ void tx_captured(struct va_tap *t, const unsigned char *frame, size_t len,
 }
 
 /*
- * The device must signal the call eventfd for what it has just used. When
- * it has not within the timeout, wait as long again and say whether the
- * call came late or not at all, with the ring's indices: a slow machine and
- * a lost notification read differently in a CI log.
+ * The device must signal the call eventfd for what it has used since
+ * vq_arm_call(). When it has not within the timeout, wait as long again and
+ * say whether the call came late or not at all, with the ring's indices: a
+ * slow machine and a lost notification read differently in a CI log.
+ * The caller ends the step with vq_release_event().
  */
 static void expect_call(struct va_vq *vq, struct res *r)
 {
@@ -391,8 +392,7 @@ bool tx_one(struct va_dev *d, size_t len, enum va_layout l, unsigned int seq,
 		return res_report(&r, "%s", what);
 	mem_save(&va_mem, &mk);
 	make_frame(fbuf, len, seq);
-	vq_drain_call(vq);
-	vq->calls = 0;
+	vq_arm_call(vq);
 	old = vq->avail_idx;
 	head = tx_post(d, fbuf, len, l, NULL);
 	if (head < 0) {
@@ -406,6 +406,7 @@ bool tx_one(struct va_dev *d, size_t len, enum va_layout l, unsigned int seq,
 	expect_call(vq, &r);
 	tx_captured(&d->tap, fbuf, len, NULL, &r);
 out:
+	vq_release_event(vq);
 	if (!d->broken)
 		mem_restore(&va_mem, &mk);
 	return res_report(&r, "%s", what);
@@ -647,6 +648,7 @@ bool rx_expect(struct va_dev *d, const unsigned char *frame, size_t len,
 		rx_recv(d, frame, len, want_hdr, &r);
 	if (r.ok)
 		expect_call(vq, &r);
+	vq_release_event(vq);
 	return res_report(&r, "%s", what);
 }
 
@@ -657,10 +659,10 @@ bool rx_one(struct va_dev *d, size_t len, unsigned int seq, const char *what)
 	int e;
 
 	make_frame(fbuf, len, seq);
-	vq_drain_call(vq);
-	vq->calls = 0;
+	vq_arm_call(vq);
 	e = tap_inject(&d->tap, NULL, fbuf, len);
 	if (e) {
+		vq_release_event(vq);
 		res_init(&r);
 		res_fail(&r, "send into %s: %s", d->tap.name, strerror(-e));
 		return res_report(&r, "%s", what);
@@ -750,8 +752,7 @@ void tx_burst(struct va_dev *d, unsigned int n, unsigned int seq)
 		goto report;
 	}
 	mem_save(&va_mem, &mk);
-	vq_drain_call(vq);
-	vq->calls = 0;
+	vq_arm_call(vq);
 	old = vq->avail_idx;
 	for (i = 0; i < n; i++) {
 		len[i] = VA_ETH_HLEN + va_rand() % (sizeof(frames[0]) - 14);
@@ -769,6 +770,7 @@ void tx_burst(struct va_dev *d, unsigned int n, unsigned int seq)
 		expect_call(vq, &r);
 	for (i = 0; i < n && !d->broken && r.ok; i++)
 		tx_captured(&d->tap, frames[i], len[i], NULL, &r);
+	vq_release_event(vq);
 	if (!d->broken)
 		mem_restore(&va_mem, &mk);
 report:
@@ -792,8 +794,7 @@ void rx_burst(struct va_dev *d, unsigned int n, unsigned int seq)
 		res_fail(&r, "not run: an earlier step timed out");
 		goto report;
 	}
-	vq_drain_call(vq);
-	vq->calls = 0;
+	vq_arm_call(vq);
 	for (i = 0; i < n; i++) {
 		len[i] = VA_ETH_HLEN + va_rand() % (sizeof(frames[0]) - 14);
 		make_frame(frames[i], len[i], seq + i);
@@ -809,6 +810,7 @@ void rx_burst(struct va_dev *d, unsigned int n, unsigned int seq)
 		rx_recv(d, frames[i], len[i], NULL, &r);
 	if (r.ok)
 		expect_call(vq, &r);
+	vq_release_event(vq);
 report:
 	res_report(&r, "rx burst of %u frames", n);
 }

@@ -107,6 +107,7 @@ struct va_vq {
 	__u16 avail_idx;	/* shadow of avail->idx */
 	__u16 last_used;	/* next used entry to read */
 	bool no_interrupt;	/* VRING_AVAIL_F_NO_INTERRUPT requested */
+	bool hold_event;	/* used_event stays put until the call comes */
 	bool always_kick;
 	int kick, call, err;
 	unsigned long kicks, calls;
@@ -209,6 +210,8 @@ unsigned long vq_drain_err(struct va_vq *vq);
 void vq_set_interrupt(struct va_vq *vq, bool on);
 __u16 vq_avail_event(const struct va_vq *vq);
 __u16 vq_used_event(struct va_vq *vq);
+void vq_arm_call(struct va_vq *vq);
+void vq_release_event(struct va_vq *vq);
 unsigned int vq_free_descs(struct va_vq *vq);
 
 /* net.c: taps, packet sockets, frames */
