@@ -432,6 +432,24 @@ void vq_force_kick(struct va_vq *vq)
 }
 
 /*
+ * With EVENT_IDX, ask for a call at the next used entry: used_event follows
+ * what the driver has read, unless interrupts are off or a step holds it
+ * (vq_arm_call()).
+ */
+static void vq_follow_used(struct va_vq *vq)
+{
+	if (!vq->dev->cfg.event_idx || vq->no_interrupt || vq->hold_event)
+		return;
+	__atomic_store_n(used_event_p(vq), vq->last_used, __ATOMIC_RELEASE);
+	/*
+	 * used_event before reading used->idx again: pairs with the device's
+	 * barrier between publishing used->idx and reading used_event, so that
+	 * no interrupt is lost.
+	 */
+	mb();
+}
+
+/*
  * Make every chain the device used available again as it is: same head,
  * same buffers. The cheapest way for a driver to keep a ring full (a TX
  * ring of frames written once). Returns how many, or -EINVAL when the
@@ -451,17 +469,8 @@ int vq_recycle(struct va_vq *vq)
 		vq_publish(vq, e.id);
 		n++;
 	}
-	if (n && vq->dev->cfg.event_idx && !vq->no_interrupt &&
-	    !vq->hold_event) {
-		__atomic_store_n(used_event_p(vq), vq->last_used,
-				 __ATOMIC_RELEASE);
-		/*
-		 * used_event before reading used->idx again: pairs with
-		 * the device's barrier between publishing used->idx and
-		 * reading used_event, so that no interrupt is lost.
-		 */
-		mb();
-	}
+	if (n)
+		vq_follow_used(vq);
 	return n;
 }
 
@@ -487,12 +496,7 @@ int vq_get_used(struct va_vq *vq, struct va_chain **chain, __u32 *len,
 		return -EAGAIN;
 	e = vq->used->ring[vq->last_used % vq->num];
 	vq->last_used++;
-	if (vq->dev->cfg.event_idx && !vq->no_interrupt && !vq->hold_event) {
-		__atomic_store_n(used_event_p(vq), vq->last_used,
-				 __ATOMIC_RELEASE);
-		/* used_event before used->idx again, as in vq_recycle() */
-		mb();
-	}
+	vq_follow_used(vq);
 	*id = e.id;
 	*len = e.len;
 	if (e.id >= vq->num || !vq->chain[e.id] || !vq->chain[e.id]->busy)
@@ -585,12 +589,7 @@ void vq_arm_call(struct va_vq *vq)
 void vq_release_event(struct va_vq *vq)
 {
 	vq->hold_event = false;
-	if (vq->dev->cfg.event_idx && !vq->no_interrupt) {
-		__atomic_store_n(used_event_p(vq), vq->last_used,
-				 __ATOMIC_RELEASE);
-		/* used_event before used->idx again, as in vq_recycle() */
-		mb();
-	}
+	vq_follow_used(vq);
 }
 
 /* Ask for (on) or suppress (off) used-buffer notifications */
