@@ -149,6 +149,7 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 					  VA_NET_TX_PAD + headroom);
 	unsigned int buflen;
 	struct tun_xdp_hdr *hdr;
+	struct page *page;
 	void *buf;
 
 	if (len < sock_hlen)
@@ -165,11 +166,15 @@ static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 	/*
 	 * One user copy for the header and the frame (a copy costs more than
 	 * its bytes): the header lands in the headroom just before the frame,
-	 * and moves to its place in tun_xdp_hdr from there.
+	 * and moves to its place in tun_xdp_hdr from there. A copy into a
+	 * page, as vhost-net's: the fragment is ours and page_copy_sane()
+	 * keeps the copy inside its page, so hardened usercopy's lookup of
+	 * the object behind a kernel address has nothing to add, per frame.
 	 */
 	BUILD_BUG_ON(sizeof(struct virtio_net_hdr_mrg_rxbuf) > VA_NET_TX_PAD);
-	if (copy_from_iter(buf + pad - sock_hlen, sock_hlen + len, from) !=
-	    sock_hlen + len) {
+	page = virt_to_head_page(buf);
+	if (copy_page_from_iter(page, buf + pad - sock_hlen - page_address(page),
+				sock_hlen + len, from) != sock_hlen + len) {
 		va_frag_free(buf);
 		return -EFAULT;
 	}
