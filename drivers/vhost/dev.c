@@ -480,6 +480,7 @@ static long va_vq_set_addr(struct va_vq *vq, struct vhost_vring_addr __user *arg
 	vq->ring.desc = (vring_desc_t __user *)(unsigned long)a.desc_user_addr;
 	vq->ring.avail = (vring_avail_t __user *)(unsigned long)a.avail_user_addr;
 	vq->ring.used = (vring_used_t __user *)(unsigned long)a.used_user_addr;
+	va_ring_forget_avail(&vq->ring);
 	vq->ring.log_used = a.flags & (1U << VHOST_VRING_F_LOG);
 	vq->ring.log_used_gpa = a.log_guest_addr;
 	return 0;
@@ -577,6 +578,7 @@ static long va_vq_ioctl(struct va_dev *d, unsigned int cmd, void __user *argp)
 		}
 		vq->ring.last_avail_idx = s.num;
 		vq->ring.avail_idx = s.num;
+		va_ring_forget_avail(&vq->ring);
 		break;
 	case VHOST_GET_VRING_BASE:
 		s.index = idx;

@@ -82,6 +82,7 @@ int va_ring_start(struct va_ring *r)
 {
 	__virtio16 idx;
 
+	va_ring_forget_avail(r);
 	if (get_user(idx, &r->used->idx))
 		return -EFAULT;
 	r->last_used_idx = va16(r, idx);
@@ -208,6 +209,33 @@ static int va_ring_walk(const struct va_ring *r, struct va_chain *c,
 }
 
 /*
+ * The avail entry at last_avail_idx, which the caller knows is below
+ * avail_idx: from the entries read ahead, or with the ones after it (up to
+ * avail_idx, the batch size and the end of the ring) in one user copy.
+ */
+static int va_ring_avail_entry(struct va_ring *r, __virtio16 *val)
+{
+	u16 pos = r->last_avail_idx - r->avail_cache_idx;
+	unsigned int start, n;
+
+	/* va_ring_unfetch() can move last_avail_idx back before the cache. */
+	if (pos >= r->avail_cached) {
+		start = r->last_avail_idx & (r->num - 1);
+		n = min3((unsigned int)(u16)(r->avail_idx - r->last_avail_idx),
+			 (unsigned int)VA_RING_AVAIL_BATCH, r->num - start);
+		r->avail_cached = 0;
+		if (copy_from_user(r->avail_cache, &r->avail->ring[start],
+				   n * sizeof(r->avail_cache[0])))
+			return -EFAULT;
+		r->avail_cache_idx = r->last_avail_idx;
+		r->avail_cached = n;
+		pos = 0;
+	}
+	*val = r->avail_cache[pos];
+	return 0;
+}
+
+/*
  * Take the next available chain. On VA_FETCH_CHAIN and VA_FETCH_BAD_CHAIN
  * the chain is consumed (undo with va_ring_unfetch()) and @c->head names it.
  */
@@ -215,6 +243,7 @@ enum va_fetch va_ring_fetch(struct va_ring *r, struct va_chain *c)
 {
 	__virtio16 val;
 	u16 head;
+	int ret;
 
 	va_chain_reset(c);
 
@@ -234,11 +263,15 @@ enum va_fetch va_ring_fetch(struct va_ring *r, struct va_chain *c)
 		smp_rmb();
 	}
 
-	if (get_user(val, &r->avail->ring[r->last_avail_idx & (r->num - 1)]))
+	ret = va_ring_avail_entry(r, &val);
+	if (ret)
 		return VA_FETCH_BROKEN;
 	head = va16(r, val);
-	if (head >= r->num)
+	if (head >= r->num) {
+		/* A kick looks again: at the entry as it is then. */
+		va_ring_forget_avail(r);
 		return VA_FETCH_BROKEN;
+	}
 
 	r->last_avail_idx++;
 	c->head = head;

@@ -19,6 +19,9 @@
 /* The largest split ring the virtio spec allows. */
 #define VA_RING_MAX_NUM		32768
 
+/* Avail entries read at once: one user copy instead of one per chain. */
+#define VA_RING_AVAIL_BATCH	64
+
 struct va_ring {
 	/* Layout, set through the device while the ring is stopped. */
 	unsigned int num;		/* entries, a power of 2; 0 = unset */
@@ -48,6 +51,17 @@ struct va_ring {
 	u16 used_flags;			/* used->flags as last written */
 	u16 signalled_used;		/* last_used_idx at last notification */
 	bool signalled_used_valid;
+
+	/*
+	 * Avail entries read ahead, from avail->ring[avail_cache_idx] on:
+	 * only entries the driver had published (below avail_idx), which it
+	 * may not change until they are used. Emptied whenever the ring's
+	 * address or position is set, and when an entry was out of range:
+	 * the driver may repair it and kick (the queue then looks again).
+	 */
+	u16 avail_cache_idx;
+	u16 avail_cached;		/* valid entries in avail_cache */
+	__virtio16 avail_cache[VA_RING_AVAIL_BATCH];
 };
 
 /*
@@ -87,6 +101,12 @@ bool va_ring_should_notify(struct va_ring *r);
 int va_ring_disable_notify(struct va_ring *r);
 bool va_ring_enable_notify(struct va_ring *r);
 bool va_ring_avail_empty(struct va_ring *r);
+
+/* Forget what was read ahead of a ring whose address or base changed. */
+static inline void va_ring_forget_avail(struct va_ring *r)
+{
+	r->avail_cached = 0;
+}
 
 static inline void va_ring_used_elem(const struct va_ring *r,
 				     struct vring_used_elem *e, u32 id, u32 len)

@@ -114,6 +114,9 @@ static struct {
 	unsigned int iov_max, log_max;
 
 	u16 shadow;			/* the guest's avail idx */
+	/* The model of the avail entries the ring reads ahead. */
+	u16 mcache_idx, mcached;
+	u16 mcache[VA_RING_AVAIL_BATCH];
 	u16 pending[PENDING];		/* fetched, not yet used: FIFO */
 	unsigned int pend_head, npend;
 	bool broken;
@@ -624,6 +627,8 @@ static void do_start(void)
 	bool seq = !logging_used();	/* else log pins come between */
 	int ret;
 
+	/* Starting forgets what was read ahead, whatever else happens. */
+	F.mcached = 0;
 	mev_start();
 	mexp(FAKE_EV_READ, (uintptr_t)&F.r.used->idx, 2);
 	if (ok)
@@ -663,7 +668,9 @@ static void do_start(void)
 static enum va_fetch m_fetch(u16 *last, u16 *aidx, u16 *head)
 {
 	const struct va_ring *r = &F.r;
+	unsigned int start, n, i;
 	uintptr_t slot;
+	u16 pos;
 
 	if (*aidx == *last) {
 		u16 idx;
@@ -681,13 +688,36 @@ static enum va_fetch m_fetch(u16 *last, u16 *aidx, u16 *head)
 		/* The entries are read after the index that covers them. */
 		mexp(FAKE_EV_RMB, 0, 0);
 	}
-	slot = (uintptr_t)&r->avail->ring[*last % r->num];
-	mexp(FAKE_EV_READ, slot, 2);
-	if (!readable(slot, 2))
+	/*
+	 * Entries come from the read-ahead while it covers last; else up to
+	 * 64 of them, to the index or the ring's end, in one read. What the
+	 * guest wrote over an entry after that read is not seen.
+	 */
+	pos = *last - F.mcache_idx;
+	if (pos >= F.mcached) {
+		start = *last % r->num;
+		n = (u16)(*aidx - *last);
+		if (n > VA_RING_AVAIL_BATCH)
+			n = VA_RING_AVAIL_BATCH;
+		if (n > r->num - start)
+			n = r->num - start;
+		slot = (uintptr_t)&r->avail->ring[start];
+		mexp(FAKE_EV_READ, slot, 2 * n);
+		F.mcached = 0;
+		if (!readable(slot, 2 * n))
+			return VA_FETCH_BROKEN;
+		for (i = 0; i < n; i++)
+			F.mcache[i] = m16((void *)(slot + 2 * i));
+		F.mcache_idx = *last;
+		F.mcached = n;
+		pos = 0;
+	}
+	*head = F.mcache[pos];
+	if (*head >= r->num) {
+		/* Read again next time: the guest may repair it. */
+		F.mcached = 0;
 		return VA_FETCH_BROKEN;
-	*head = m16((void *)slot);
-	if (*head >= r->num)
-		return VA_FETCH_BROKEN;
+	}
 	(*last)++;
 	return m_walk(*head) ? VA_FETCH_CHAIN : VA_FETCH_BAD_CHAIN;
 }
@@ -721,6 +751,11 @@ static void do_fetch(struct src *s)
 	if (want != VA_FETCH_BROKEN)
 		expect(F.r.avail_idx == aidx, "fetch: avail_idx %u, model %u",
 		       F.r.avail_idx, aidx);
+	expect(F.r.avail_cached == F.mcached &&
+	       (!F.mcached || F.r.avail_cache_idx == F.mcache_idx),
+	       "fetch: %u entries read ahead from %u, model %u from %u",
+	       F.r.avail_cached, F.r.avail_cache_idx, F.mcached,
+	       F.mcache_idx);
 	if (got == VA_FETCH_BROKEN) {
 		F.broken = true;
 		return;

@@ -425,6 +425,74 @@ static void t_fetch_head_beyond_ring_breaks_ring(void)
 	CHECK_EQ(fetch(), VA_FETCH_BROKEN);
 }
 
+static void t_fetch_reads_avail_entries_ahead_in_one_access(void)
+{
+	unsigned int i;
+
+	env_setup(8, 0);
+	for (i = 0; i < 8; i++)
+		set_desc(i, gpa_of(BUF_OFF), 8, 0, 0);
+	/* Entries 6, 7, 0, 1: the read-ahead stops at the ring's end. */
+	ring_set_base(6, 6);
+	for (i = 0; i < 4; i++)
+		avail_push(i);
+	fake_trace_start();
+	for (i = 0; i < 4; i++) {
+		CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+		CHECK_EQ(E.c.head, i);
+	}
+	fake_trace_stop();
+	CHECK_EQ(traced_reads_in(E.r.avail->ring, 8 * sizeof(__virtio16)), 2);
+	CHECK(fake_trace_find(0, FAKE_EV_READ, &E.r.avail->ring[6], 4) >= 0);
+	CHECK(fake_trace_find(0, FAKE_EV_READ, &E.r.avail->ring[0], 4) >= 0);
+
+	/* Given back, fetched again: the same heads, nothing read again. */
+	va_ring_unfetch(&E.r, 2);
+	fake_trace_start();
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	CHECK_EQ(E.c.head, 2);
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	CHECK_EQ(E.c.head, 3);
+	fake_trace_stop();
+	CHECK_EQ(traced_reads_in(E.r.avail->ring, 8 * sizeof(__virtio16)), 0);
+}
+
+static void t_fetch_rereads_a_repaired_avail_entry(void)
+{
+	env_setup(8, 0);
+	set_desc(3, gpa_of(BUF_OFF), 8, 0, 0);
+	avail_push(8);
+	avail_push(3);
+	CHECK_EQ(fetch(), VA_FETCH_BROKEN);
+	/* The driver repairs the entry (and kicks): the device sees it. */
+	E.r.avail->ring[0] = v16(3);
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	CHECK_EQ(E.c.head, 3);
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	CHECK_EQ(E.c.head, 3);
+}
+
+static void t_start_forgets_avail_entries_read_ahead(void)
+{
+	unsigned int i;
+
+	env_setup(8, 0);
+	for (i = 0; i < 8; i++)
+		set_desc(i, gpa_of(BUF_OFF), 8, 0, 0);
+	avail_push(1);
+	avail_push(2);
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	/* Moved back and restarted, with the driver's entry changed. */
+	E.r.avail->ring[1] = v16(5);
+	va_ring_unfetch(&E.r, 1);
+	ring_set_base(0, 0);
+	avail_set_idx(2);
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	CHECK_EQ(E.c.head, 1);
+	CHECK_EQ(fetch(), VA_FETCH_CHAIN);
+	CHECK_EQ(E.c.head, 5);
+}
+
 static void t_fetch_avail_idx_more_than_num_ahead_breaks_ring(void)
 {
 	unsigned int i;
@@ -1724,6 +1792,9 @@ static const struct test tests[] = {
 	T(t_fetch_chain_longer_than_ring_is_bad_chain),
 	T(t_fetch_next_beyond_ring_is_bad_chain),
 	T(t_fetch_head_beyond_ring_breaks_ring),
+	T(t_fetch_reads_avail_entries_ahead_in_one_access),
+	T(t_fetch_rereads_a_repaired_avail_entry),
+	T(t_start_forgets_avail_entries_read_ahead),
 	T(t_fetch_avail_idx_more_than_num_ahead_breaks_ring),
 	T(t_fetch_avail_idx_wraps_at_2pow16),
 	T(t_fetch_addr_len_overflow_is_bad_chain),

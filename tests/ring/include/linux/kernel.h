@@ -21,6 +21,7 @@
 	__typeof__(y) _min2 = (y);			\
 	(void)(&_min1 == &_min2);			\
 	_min1 < _min2 ? _min1 : _min2; })
+#define min3(x, y, z) min((__typeof__(x))min(x, y), z)
 #define max(x, y) ({					\
 	__typeof__(x) _max1 = (x);			\
 	__typeof__(y) _max2 = (y);			\
