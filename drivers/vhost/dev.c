@@ -578,7 +578,6 @@ static long va_vq_ioctl(struct va_dev *d, unsigned int cmd, void __user *argp)
 		}
 		vq->ring.last_avail_idx = s.num;
 		vq->ring.avail_idx = s.num;
-		va_ring_forget_avail(&vq->ring);
 		break;
 	case VHOST_GET_VRING_BASE:
 		s.index = idx;

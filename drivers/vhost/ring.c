@@ -243,7 +243,6 @@ enum va_fetch va_ring_fetch(struct va_ring *r, struct va_chain *c)
 {
 	__virtio16 val;
 	u16 head;
-	int ret;
 
 	va_chain_reset(c);
 
@@ -263,8 +262,7 @@ enum va_fetch va_ring_fetch(struct va_ring *r, struct va_chain *c)
 		smp_rmb();
 	}
 
-	ret = va_ring_avail_entry(r, &val);
-	if (ret)
+	if (va_ring_avail_entry(r, &val))
 		return VA_FETCH_BROKEN;
 	head = va16(r, val);
 	if (head >= r->num) {

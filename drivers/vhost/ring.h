@@ -55,9 +55,10 @@ struct va_ring {
 	/*
 	 * Avail entries read ahead, from avail->ring[avail_cache_idx] on:
 	 * only entries the driver had published (below avail_idx), which it
-	 * may not change until they are used. Emptied whenever the ring's
-	 * address or position is set, and when an entry was out of range:
-	 * the driver may repair it and kick (the queue then looks again).
+	 * may not change until they are used. Emptied when the ring starts
+	 * (its base is set only while it is stopped), when its address is
+	 * set, and when an entry was out of range: the driver may repair it
+	 * and kick (the queue then looks again).
 	 */
 	u16 avail_cache_idx;
 	u16 avail_cached;		/* valid entries in avail_cache */
@@ -102,7 +103,7 @@ int va_ring_disable_notify(struct va_ring *r);
 bool va_ring_enable_notify(struct va_ring *r);
 bool va_ring_avail_empty(struct va_ring *r);
 
-/* Forget what was read ahead of a ring whose address or base changed. */
+/* Forget what was read ahead: the ring starts, or its address changed. */
 static inline void va_ring_forget_avail(struct va_ring *r)
 {
 	r->avail_cached = 0;
