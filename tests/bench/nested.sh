@@ -23,10 +23,11 @@
 # layout.
 #
 # The guest (tests/guest/init with va.iperf=PORT, its initramfs built with
-# --with iperf3) runs an iperf3 server on each NIC's address. Then R rounds;
-# each round measures every engine once, figure by figure, in an order that
-# rotates (round 1: userspace vhost-net vhost-accel, round 2: vhost-net
-# vhost-accel userspace, ...), each on its own NIC:
+# --with iperf3 --with ethtool) runs an iperf3 server on each NIC's address,
+# and on PORT+1 an httpd whose /cgi-bin/nicstat reports each NIC's kicks and
+# interrupts. Then R rounds; each round measures every engine once, figure by
+# figure, in an order that rotates (round 1: userspace vhost-net vhost-accel,
+# round 2: vhost-net vhost-accel userspace, ...), each on its own NIC:
 #
 #   tcp_h2g  iperf3 -c GUEST (the test VM sends): Mbit/s from the tap's
 #            tx_bytes over BENCH_SECS, timed in the test VM, after the flow
@@ -39,7 +40,17 @@
 #            (-i 0.01) kept the nested guest's vCPU 50% busy on a good minute
 #            and 95% on a bad one, which measured its queue, not the engines
 #
-# and over each interval the CPU time (utime+stime in /proc/TID/task/TID/stat, clock
+# For TCP, the guest's side of the engine's cost, read from nicstat before
+# iperf3 starts and after it has ended (through another engine's NIC): the
+# interrupts the guest took on the NIC's RX and TX queues and the kicks its
+# driver sent on each, with the packets the guest received and sent in the
+# same window (the tap's counters after each read): the whole flow, not only
+# the interval, since a read under the flow took seconds. Notification
+# counts are the part of a figure an engine decides (when it signals, when it
+# asks to be kicked), and each one costs the nested guest an emulated
+# interrupt or MMIO exit.
+#
+# And over each interval the CPU time (utime+stime in /proc/TID/task/TID/stat, clock
 # ticks) of the engine's thread: the device's worker (vhost-PID for
 # vhost-net, vaccel-PID for vhost-accel, PID = QEMU's), or for the userspace
 # engine, which has none, QEMU's main-loop thread (it reads and writes the
@@ -151,8 +162,8 @@ initrd=$VA_BUILD/$VA_KVER/guest-initramfs-iperf.cpio.gz
 src=$VA_ROOT/tests/guest
 if [ ! -f "$initrd" ] || [ "$src/init" -nt "$initrd" ] || [ "$src/build-initramfs" -nt "$initrd" ]; then
 	initrd=$VA_TMP/guest-initramfs-iperf.cpio.gz
-	"$src/build-initramfs" --with iperf3 "$VA_KVER" "$initrd" ||
-		die "tests/guest/build-initramfs --with iperf3 failed"
+	"$src/build-initramfs" --with iperf3 --with ethtool "$VA_KVER" "$initrd" ||
+		die "tests/guest/build-initramfs --with iperf3 --with ethtool failed"
 fi
 kernel=$(ng_kernel)
 
@@ -161,6 +172,8 @@ kernel=$(ng_kernel)
 # boot_s, workers[], WTID[], vcpu; returns once every NIC answers a ping.
 boot_guest() {
 	local e i tap vh held f t
+	# a new guest counts from zero
+	G_FRESH=0
 	NIC=()
 	for i in "${!slots[@]}"; do NIC[${slots[$i]}]=$i; done
 	qargs=()
@@ -359,12 +372,82 @@ settle() {
 		log "NOTE: before $1 $2 the guest was busy for ${SETTLE_MS} ms (last half second: vCPU thread $(((b - a) * 200 / HZ))%, QEMU's main thread $(((m1 - m0) * 200 / HZ))%)"
 }
 
+# gstat VIA: the nested guest's counts so far for every NIC I (0..2), read
+# from its nicstat page through NIC VIA: G_IRQ_RX[I] and G_IRQ_TX[I]
+# (interrupts of its RX and TX queue), G_KICK_RX[I] and G_KICK_TX[I] (kicks
+# its driver sent on them), -1 where unknown (no page; no ethtool in the
+# guest), and G_RXP[I] and G_TXP[I], the packets the guest had received and
+# sent on it (the tap's tx and rx, read after the page came). A read takes
+# the nested guest 3 to 7 s (a CGI shell and three ethtool runs under
+# TCG-in-TCG; under a TCP flow, up to 12 s), so bench_tcp reads between
+# flows, once for the flow before and the flow after (G_FRESH).
+declare -A G_IRQ_RX=() G_IRQ_TX=() G_KICK_RX=() G_KICK_TX=() G_RXP=() G_TXP=()
+G_FRESH=0
+gstat() {
+	local t0=${EPOCHREALTIME/./} ms i irx itx krx ktx
+	for i in "${!slots[@]}"; do
+		G_IRQ_RX[$i]=-1 G_IRQ_TX[$i]=-1 G_KICK_RX[$i]=-1 G_KICK_TX[$i]=-1
+	done
+	# (no wget -T: busybox 1.35's wget crashes with it)
+	if timeout 30 busybox wget -q -O "$VA_TMP/nicstat" \
+		"http://$(guest_ip "$1"):$((PORT + 1))/cgi-bin/nicstat" 2>"$VA_TMP/nicstat.err"; then
+		if [ -z "${NICSTAT_SHOWN:-}" ]; then
+			NICSTAT_SHOWN=1
+			log "the guest's nicstat page, as first read:"
+			ng_quote <"$VA_TMP/nicstat"
+		fi
+		# "nic ethI virtioN", its kick counters ("rx_queue_0_kicks: N" on
+		# 6.1, "rx0_kicks: N" on 6.12), then /proc/interrupts, where
+		# "virtioN-input.0" has a count per CPU after the IRQ number;
+		# out: "I IRQ_RX IRQ_TX KICK_RX KICK_TX" per NIC
+		while read -r i irx itx krx ktx; do
+			G_IRQ_RX[$i]=$irx G_IRQ_TX[$i]=$itx G_KICK_RX[$i]=$krx G_KICK_TX[$i]=$ktx
+		done < <(awk '
+			function total(  s, k) {
+				for (k = 2; k <= NF && $k ~ /^[0-9]+$/; k++)
+					s += $k
+				return s
+			}
+			function num(x) { return x == "" ? -1 : x }
+			$1 == "nic" && $2 ~ /^eth[0-9]+$/ {
+				cur = substr($2, 4); dev[$3] = cur; nics[cur] = 1; next
+			}
+			$1 ~ /^CPU/ { cur = "" }
+			cur != "" && $1 ~ /^rx(_queue_)?0_kicks:$/ { krx[cur] = $2 }
+			cur != "" && $1 ~ /^tx(_queue_)?0_kicks:$/ { ktx[cur] = $2 }
+			$NF ~ /^virtio[0-9]+-input\.0$/ { irx[dev[substr($NF, 1, index($NF, "-") - 1)]] = total() }
+			$NF ~ /^virtio[0-9]+-output\.0$/ { itx[dev[substr($NF, 1, index($NF, "-") - 1)]] = total() }
+			END {
+				for (n in nics)
+					print n, num(irx[n]), num(itx[n]), num(krx[n]), num(ktx[n])
+			}' "$VA_TMP/nicstat")
+	else
+		log "NOTE: no nicstat page from the guest ($(head -c 200 "$VA_TMP/nicstat.err"))"
+	fi
+	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	[ "$ms" -lt 10000 ] || log "NOTE: reading the guest's counts took $ms ms"
+	for i in "${!slots[@]}"; do
+		read -r "G_RXP[$i]" <"/sys/class/net/vbtap$i/statistics/tx_packets"
+		read -r "G_TXP[$i]" <"/sys/class/net/vbtap$i/statistics/rx_packets"
+	done
+	G_FRESH=1
+}
+
+# gdelta NAME BEFORE AFTER: "NAME=AFTER-BEFORE", or nothing if either is unknown
+gdelta() { [ "$2" -lt 0 ] || [ "$3" -lt 0 ] || echo "$1=$(($3 - $2))"; }
+
 # bench_tcp ENGINE ROUND h2g|g2h
 bench_tcp() {
-	local e=$1 r=$2 dir=$3 i=${NIC[$1]} json ipid b0 n us pkts acks bytes mbps rest ipf retr
-	local -a rev=()
+	local e=$1 r=$2 dir=$3 i=${NIC[$1]} json ipid b0 n us pkts acks bytes mbps rest ipf retr guest
+	local -a rev=() g0
 	json=$VA_TMP/iperf-$r-$e-$dir.json
 	[ "$dir" = g2h ] && rev=(-R)
+	# the guest's counts over the whole flow, read while no flow runs (the
+	# read after the TCP flow before serves, if nothing ran since); through
+	# the next engine's NIC
+	[ "$G_FRESH" = 1 ] || gstat $(((i + 1) % ${#slots[@]}))
+	g0=("${G_IRQ_RX[$i]}" "${G_IRQ_TX[$i]}" "${G_KICK_RX[$i]}" "${G_KICK_TX[$i]}" "${G_RXP[$i]}" "${G_TXP[$i]}")
+	G_FRESH=0
 	settle "$e" "tcp_$dir"
 	snap "$e"
 	b0=$S_TXB
@@ -389,6 +472,10 @@ bench_tcp() {
 	rest=
 	kill -0 "$ipid" 2>/dev/null || rest="overran=1"
 	wait "$ipid" || { cat "$json" "$json.err"; die "$e $dir: iperf3 failed"; }
+	gstat $(((i + 1) % ${#slots[@]}))
+	guest="$(gdelta g_irq_rx "${g0[0]}" "${G_IRQ_RX[$i]}") $(gdelta g_irq_tx "${g0[1]}" "${G_IRQ_TX[$i]}")"
+	guest+=" $(gdelta g_kick_rx "${g0[2]}" "${G_KICK_RX[$i]}") $(gdelta g_kick_tx "${g0[3]}" "${G_KICK_TX[$i]}")"
+	guest+=" g_rxp=$((G_RXP[$i] - g0[4])) g_txp=$((G_TXP[$i] - g0[5]))"
 	us=$((S_US - P_US))
 	if [ "$dir" = h2g ]; then
 		pkts=$((S_TXP - P_TXP)) acks=$((S_RXP - P_RXP)) bytes=$((S_TXB - P_TXB))
@@ -411,13 +498,16 @@ EOF
 ) || die "$e $dir: cannot read iperf3's JSON ($json)"
 	out "VA-BENCH round=$r engine=$e fig=tcp_$dir mbit_s=$mbps pkts=$pkts acks=$acks bytes=$bytes" \
 		"$(cpu worker $((S_WK - P_WK)) "$pkts" "$us") $(cpu qemu $((S_QEMU - P_QEMU)) "$pkts" "$us")" \
-		"$(thread_pcts "$us") ms=$((us / 1000)) iperf_mbit_s=$ipf retrans=$retr settle_ms=$SETTLE_MS worker=$(wname "$e") $rest"
+		"$(thread_pcts "$us") ms=$((us / 1000)) iperf_mbit_s=$ipf retrans=$retr settle_ms=$SETTLE_MS worker=$(wname "$e")" \
+		"$guest $rest"
 	[ "$pkts" -gt 0 ] || die "$e $dir: no packets in the interval"
 }
 
 # bench_lat ENGINE ROUND
 bench_lat() {
 	local e=$1 r=$2 i=${NIC[$1]} o us pkts stats
+	# the pings count on the NIC: the next TCP flow reads the guest afresh
+	G_FRESH=0
 	o=$VA_TMP/ping-$r-$e.out
 	settle "$e" lat
 	snap "$e"
