@@ -438,14 +438,15 @@ gdelta() { [ "$2" -lt 0 ] || [ "$3" -lt 0 ] || echo "$1=$(($3 - $2))"; }
 
 # bench_tcp ENGINE ROUND h2g|g2h
 bench_tcp() {
-	local e=$1 r=$2 dir=$3 i=${NIC[$1]} json ipid b0 n us pkts acks bytes mbps rest ipf retr guest
+	local e=$1 r=$2 dir=$3 i=${NIC[$1]} json ipid b0 n us pkts acks bytes mbps rest ipf retr guest via
 	local -a rev=() g0
 	json=$VA_TMP/iperf-$r-$e-$dir.json
 	[ "$dir" = g2h ] && rev=(-R)
 	# the guest's counts over the whole flow, read while no flow runs (the
 	# read after the TCP flow before serves, if nothing ran since); through
 	# the next engine's NIC
-	[ "$G_FRESH" = 1 ] || gstat $(((i + 1) % ${#slots[@]}))
+	via=$(((i + 1) % ${#slots[@]}))
+	[ "$G_FRESH" = 1 ] || gstat "$via"
 	g0=("${G_IRQ_RX[$i]}" "${G_IRQ_TX[$i]}" "${G_KICK_RX[$i]}" "${G_KICK_TX[$i]}" "${G_RXP[$i]}" "${G_TXP[$i]}")
 	G_FRESH=0
 	settle "$e" "tcp_$dir"
@@ -472,7 +473,7 @@ bench_tcp() {
 	rest=
 	kill -0 "$ipid" 2>/dev/null || rest="overran=1"
 	wait "$ipid" || { cat "$json" "$json.err"; die "$e $dir: iperf3 failed"; }
-	gstat $(((i + 1) % ${#slots[@]}))
+	gstat "$via"
 	guest="$(gdelta g_irq_rx "${g0[0]}" "${G_IRQ_RX[$i]}") $(gdelta g_irq_tx "${g0[1]}" "${G_IRQ_TX[$i]}")"
 	guest+=" $(gdelta g_kick_rx "${g0[2]}" "${G_KICK_RX[$i]}") $(gdelta g_kick_tx "${g0[3]}" "${G_KICK_TX[$i]}")"
 	guest+=" g_rxp=$((G_RXP[$i] - g0[4])) g_txp=$((G_TXP[$i] - g0[5]))"
