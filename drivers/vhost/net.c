@@ -518,6 +518,12 @@ static void va_net_handle_rx(struct va_net_vq *nvq)
 	struct va_vq *vq = &nvq->vq;
 	unsigned int quota, pkts = 0, drops = 0;
 	size_t dev_hlen, sock_hlen, total = 0;
+	/*
+	 * One for every packet, cleared once: each packet sets its iterator
+	 * and msg_control, and the only other field a backend writes is
+	 * msg_flags (MSG_TRUNC), which nothing here reads.
+	 */
+	struct msghdr msg = { };
 	struct socket *sock;
 
 	mutex_lock(&vq->mutex);
@@ -532,7 +538,6 @@ static void va_net_handle_rx(struct va_net_vq *nvq)
 	va_ring_disable_notify(&vq->ring);
 
 	for (;;) {
-		struct msghdr msg = { };
 		struct iov_iter hdr_iter;
 		unsigned int in, nlog;
 		size_t sock_len, len;
