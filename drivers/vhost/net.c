@@ -135,7 +135,8 @@ static void va_net_txq_release(struct va_net_txq *q)
  * header, headroom, the frame, room for skb_shared_info), and queue it.
  * The backend then builds its skb around the copy instead of allocating
  * and copying once more. -ENOSPC: the frame needs more than a page, send
- * it the ordinary way; -EINVAL: a header that cannot be right.
+ * it the ordinary way; -EINVAL: a header that cannot be right. -ENOSPC and
+ * -ENOMEM leave @from as it was, for that ordinary send.
  */
 static int va_net_txq_add(struct va_net_vq *nvq, struct socket *sock,
 			  struct iov_iter *from, size_t sock_hlen)
@@ -240,7 +241,7 @@ static void va_net_txq_flush(struct va_net_txq *q, struct socket *sock)
  * or a backend that takes no batches. Kept out of the loop so that the
  * batched frames, the common case, do not clear a msghdr each.
  */
-static int va_net_tx_send(struct socket *sock, struct iov_iter *from,
+static int va_net_tx_send(struct socket *sock, const struct iov_iter *from,
 			  size_t len)
 {
 	struct msghdr msg = {
@@ -322,9 +323,6 @@ static void va_net_handle_tx(struct va_net_vq *nvq)
 				goto bad_chain;
 			/* Too big (or no page): the frames before it first. */
 			va_net_txq_flush(&nvq->txq, sock);
-			iov_iter_init(&from, ITER_SOURCE, vq->iov, chain.out,
-				      len + dev_hlen);
-			iov_iter_advance(&from, dev_hlen);
 		}
 
 		err = va_net_tx_send(sock, &from, len);
